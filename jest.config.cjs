@@ -1,0 +1,41 @@
+// Jest runs in CommonJS mode: @swc/jest transforms our TypeScript and the ESM-only Nest 12
+// packages (native-ESM Jest cannot load @nestjs/throttler on Node 20).
+// The e2e suites run once per database lane (SQLite, PostgreSQL, MariaDB); unit specs once.
+// API_KEYS_TEST_LANES=sqlite limits the lanes for a quick local run.
+const base = {
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  transform: {
+    '^.+\\.(t|j|mj)s$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  transformIgnorePatterns: [
+    '/node_modules/(?!(.*/node_modules/)?(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|cookie|toad-cache|set-cookie-parser)/)',
+  ],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+};
+
+const lanes = (process.env.API_KEYS_TEST_LANES || 'sqlite,postgres,mariadb').split(',').map((s) => s.trim()).filter(Boolean);
+
+module.exports = {
+  testTimeout: 60000,
+  projects: [
+    { ...base, displayName: 'unit', roots: ['<rootDir>/lib'], testRegex: '\\.spec\\.ts$' },
+    ...lanes.map((lane) => ({
+      ...base,
+      displayName: lane,
+      roots: ['<rootDir>/test'],
+      testRegex: '\\.e2e-spec\\.ts$',
+      setupFiles: [`<rootDir>/test/utils/lane-${lane}.cjs`],
+    })),
+  ],
+};

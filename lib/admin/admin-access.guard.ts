@@ -1,0 +1,58 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
+import { HttpAdapterHost, ModuleRef, Reflector } from '@nestjs/core';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { ADMIN_PERMISSION, REQUEST_API_KEY_PROPERTY } from '../api-keys.constants.js';
+import { API_KEYS_RESOLVED_OPTIONS, REQUEST_ADMIN_ACTOR_PROPERTY } from '../api-keys.internal-constants.js';
+import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
+import { ApiKeyGuard } from '../guard/api-key.guard.js';
+import { apiKeysHttpException } from '../guard/http-error-mapping.js';
+import type { AdminActor, ApiKeysAdminOptions } from '../interfaces/api-keys-options.interface.js';
+import { ApiKeyService } from '../keys/api-key.service.js';
+import { API_KEYS_ADMIN_OPTIONS } from './api-keys-admin.options.js';
+
+/**
+ * Protects the admin API: by default a root key holding `api_keys:admin` (which `*` never
+ * grants); with `admin.guards`, the host's guards, and `adminPolicy.resolveActor` names the
+ * actor. Ignores `@SkipApiKey`, which only opts admin routes out of the global ApiKeyGuard.
+ * @internal
+ */
+@Injectable()
+export class AdminAccessGuard extends ApiKeyGuard {
+  constructor(
+    reflector: Reflector,
+    apiKeys: ApiKeyService,
+    adapterHost: HttpAdapterHost,
+    @Inject(API_KEYS_RESOLVED_OPTIONS) options: ResolvedApiKeysOptions,
+    @Inject(API_KEYS_ADMIN_OPTIONS) private readonly admin: ApiKeysAdminOptions,
+    private readonly moduleRef: ModuleRef,
+  ) {
+    super(reflector, apiKeys, adapterHost, options);
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = this.getRequest(context);
+    const hostGuards = this.admin.guards ?? [];
+    if (hostGuards.length === 0) {
+      await this.authenticate(context, { permissions: [ADMIN_PERMISSION] });
+      request[REQUEST_ADMIN_ACTOR_PROPERTY] = { actorId: `key:${request[REQUEST_API_KEY_PROPERTY].id}` } satisfies AdminActor;
+      return true;
+    }
+    for (const guardType of hostGuards) {
+      if (!(await this.runHostGuard(guardType, context))) {
+        throw apiKeysHttpException(403, 'FORBIDDEN', 'You may not use the API key admin API.');
+      }
+    }
+    const actor = (await this.options.adminPolicy.resolveActor?.(request)) ?? { actorId: 'admin' };
+    if (!actor || typeof actor.actorId !== 'string' || !actor.actorId) {
+      throw apiKeysHttpException(403, 'FORBIDDEN', 'adminPolicy.resolveActor did not name an actor.');
+    }
+    request[REQUEST_ADMIN_ACTOR_PROPERTY] = actor;
+    return true;
+  }
+
+  private async runHostGuard(guardType: Type<CanActivate>, context: ExecutionContext): Promise<boolean> {
+    const guard = this.moduleRef.get(guardType, { strict: false });
+    const verdict = guard.canActivate(context);
+    return isObservable(verdict) ? lastValueFrom(verdict) : verdict;
+  }
+}

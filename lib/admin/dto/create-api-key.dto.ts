@@ -1,0 +1,53 @@
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { IsGrantList, IsIpRule, LABEL_PATTERN } from './validation-rules.js';
+
+/** Body of `POST /keys` and `POST /keys/:id/children`. */
+export class CreateApiKeyDto {
+  /** Required for root admins; an owner-scoped actor's own owner by default. */
+  @IsOptional() @IsString() @Length(1, 191)
+  ownerId?: string;
+
+  @IsOptional() @IsString() @MaxLength(200)
+  name?: string | null;
+
+  @IsOptional() @Matches(LABEL_PATTERN)
+  namespace?: string;
+
+  @IsOptional() @Matches(LABEL_PATTERN)
+  environment?: string | null;
+
+  @IsOptional() @IsObject()
+  meta?: Record<string, unknown>;
+
+  @IsOptional() @IsGrantList()
+  permissions?: string[];
+
+  @IsOptional() @IsGrantList()
+  roles?: string[];
+
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsIpRule({ each: true })
+  allowedIps?: string[];
+
+  @IsOptional() @IsISO8601({ strict: true })
+  expiresAt?: string | null;
+
+  @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER)
+  maxIdleMs?: number | null;
+
+  @IsOptional() @IsBoolean()
+  enabled?: boolean;
+}

@@ -1,0 +1,22 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { API_KEY_STATUSES, type ApiKeyStatus } from '../../interfaces/api-key.interface.js';
+import { LABEL_PATTERN } from './validation-rules.js';
+
+/** Query of `GET /keys`. */
+export class ListApiKeysQueryDto {
+  @IsOptional() @IsString() @Length(1, 191)
+  ownerId?: string;
+
+  @IsOptional() @Matches(LABEL_PATTERN)
+  namespace?: string;
+
+  @IsOptional() @IsIn(API_KEY_STATUSES)
+  status?: ApiKeyStatus;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  limit?: number;
+
+  @IsOptional() @IsString() @MaxLength(200)
+  cursor?: string;
+}

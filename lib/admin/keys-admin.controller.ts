@@ -1,0 +1,136 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  UseFilters,
+  UseGuards,
+  UsePipes,
+  VERSION_NEUTRAL,
+} from '@nestjs/common';
+import { REQUEST_API_KEY_PROPERTY } from '../api-keys.constants.js';
+import { ApiKeyValidationError } from '../api-keys.errors.js';
+import { API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
+import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
+import { SkipApiKey } from '../decorators/skip-api-key.decorator.js';
+import type { ApiKey, ApiKeyPage } from '../interfaces/api-key.interface.js';
+import type { AdminActor } from '../interfaces/api-keys-options.interface.js';
+import { ApiKeyService } from '../keys/api-key.service.js';
+import { AdminAccessGuard } from './admin-access.guard.js';
+import { CurrentAdminActor } from './admin-actor.decorator.js';
+import { adminValidationPipe } from './admin-validation.pipe.js';
+import { ApiKeysErrorFilter } from './api-keys-error.filter.js';
+import { CreateApiKeyDto } from './dto/create-api-key.dto.js';
+import { ListApiKeysQueryDto } from './dto/list-api-keys.query.dto.js';
+import { RevokeManyDto } from './dto/revoke-many.dto.js';
+import { RotateApiKeyDto } from './dto/rotate-api-key.dto.js';
+import { UpdateApiKeyDto } from './dto/update-api-key.dto.js';
+import { OwnerScope } from './owner-scope.js';
+import { ParseKeyIdPipe } from './parse-key-id.pipe.js';
+
+/**
+ * `/keys` routes of the admin API (SPEC §9). Owner-scoped actors see and change only their
+ * own keys; every rule for them lives in OwnerScope.
+ * @internal
+ */
+@Controller({ path: 'keys', version: VERSION_NEUTRAL })
+@SkipApiKey()
+@UseGuards(AdminAccessGuard)
+@UseFilters(ApiKeysErrorFilter)
+@UsePipes(adminValidationPipe)
+export class KeysAdminController {
+  constructor(
+    private readonly apiKeys: ApiKeyService,
+    @Inject(API_KEYS_RESOLVED_OPTIONS) private readonly options: ResolvedApiKeysOptions,
+  ) {}
+
+  @Post()
+  async create(@Body() body: CreateApiKeyDto, @CurrentAdminActor() actor: AdminActor, @Req() request: any) {
+    const scope = this.scope(actor);
+    scope.rejectServerSetFields(body);
+    const ownerId = scope.ownerFor(body.ownerId);
+    if (!ownerId) throw ApiKeyValidationError.field('ownerId', 'ownerId is required');
+    await this.checkGrants(scope, body.permissions, body.roles);
+    const expiresAt = scope.capExpiry(body.expiresAt, this.options.clock.now(), true);
+    return this.apiKeys.create({ ...body, ...scope.defaults(), ownerId, expiresAt }, this.ctx(actor, request));
+  }
+
+  @Get()
+  list(@Query() query: ListApiKeysQueryDto, @CurrentAdminActor() actor: AdminActor): Promise<ApiKeyPage> {
+    const scope = this.scope(actor);
+    return this.apiKeys.list({ ...query, ownerId: scope.ownerFor(query.ownerId) });
+  }
+
+  @Post('revoke')
+  @HttpCode(200)
+  async revokeMany(@Body() body: RevokeManyDto, @CurrentAdminActor() actor: AdminActor, @Req() request: any) {
+    const scope = this.scope(actor);
+    if (body.ownerId === undefined && body.namespace === undefined && body.createdBefore === undefined) {
+      throw ApiKeyValidationError.field('filter', 'give at least one of ownerId, namespace, createdBefore');
+    }
+    const filter = { ...body, ownerId: scope.ownerFor(body.ownerId) };
+    const revoked = await this.apiKeys.revokeMany(filter, this.ctx(actor, request), {
+      exceptKeyId: request[REQUEST_API_KEY_PROPERTY]?.id,
+    });
+    return { revoked };
+  }
+
+  @Get(':id')
+  async get(@Param('id', ParseKeyIdPipe) id: string, @CurrentAdminActor() actor: AdminActor): Promise<ApiKey> {
+    return this.scope(actor).assertOwns(await this.apiKeys.get(id));
+  }
+
+  @Patch(':id')
+  async update(
+    @Param('id', ParseKeyIdPipe) id: string,
+    @Body() body: UpdateApiKeyDto,
+    @CurrentAdminActor() actor: AdminActor,
+    @Req() request: any,
+  ): Promise<ApiKey> {
+    const scope = this.scope(actor);
+    scope.assertOwns(await this.apiKeys.get(id));
+    scope.rejectServerSetFields(body);
+    await this.checkGrants(scope, body.permissions, body.roles);
+    const expiresAt = scope.capExpiry(body.expiresAt, this.options.clock.now(), false);
+    return this.apiKeys.update(id, { ...body, expiresAt }, { ...this.ctx(actor, request), ownerScoped: scope.isScoped });
+  }
+
+  @Post(':id/rotate')
+  async rotate(
+    @Param('id', ParseKeyIdPipe) id: string,
+    @Body() body: RotateApiKeyDto,
+    @CurrentAdminActor() actor: AdminActor,
+    @Req() request: any,
+  ) {
+    const scope = this.scope(actor);
+    scope.assertOwns(await this.apiKeys.get(id));
+    scope.checkGracePeriod(body.gracePeriodMs);
+    return this.apiKeys.rotate(id, body, this.ctx(actor, request));
+  }
+
+  @Post(':id/revoke')
+  @HttpCode(200)
+  async revoke(@Param('id', ParseKeyIdPipe) id: string, @CurrentAdminActor() actor: AdminActor, @Req() request: any) {
+    this.scope(actor).assertOwns(await this.apiKeys.get(id));
+    return this.apiKeys.revoke(id, this.ctx(actor, request));
+  }
+
+  private scope(actor: AdminActor): OwnerScope {
+    return new OwnerScope(actor, this.options);
+  }
+
+  private async checkGrants(scope: OwnerScope, permissions?: string[], roles?: string[]): Promise<void> {
+    if (!scope.isScoped) return;
+    scope.checkGrants(permissions, roles, roles?.length ? await this.apiKeys.rolePermissions(roles) : undefined);
+  }
+
+  private ctx(actor: AdminActor, request: any) {
+    return { actorId: actor.actorId, ip: request.ip };
+  }
+}

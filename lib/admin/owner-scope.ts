@@ -1,0 +1,95 @@
+import { RESERVED_PERMISSION_NAMESPACE } from '../api-keys.constants.js';
+import { ApiKeyNotFoundError, ApiKeyValidationError, ForbiddenGrantError } from '../api-keys.errors.js';
+import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
+import type { ApiKey } from '../interfaces/api-key.interface.js';
+import type { AdminActor } from '../interfaces/api-keys-options.interface.js';
+import { grantsCover } from '../rbac/permission-matcher.js';
+
+/** Fields an owner-scoped actor may not send: the server sets them (SPEC §9). */
+export const SERVER_SET_FIELDS = ['remaining', 'refill', 'rateLimits', 'allowedIps', 'meta', 'namespace', 'environment'] as const;
+
+/**
+ * The owner-scoped (self-service) rules of the admin API in one place. A root actor (no
+ * `ownerId`) passes every check here.
+ * @internal
+ */
+export class OwnerScope {
+  constructor(
+    readonly actor: AdminActor,
+    private readonly options: ResolvedApiKeysOptions,
+  ) {}
+
+  get ownerId(): string | undefined {
+    return this.actor.ownerId;
+  }
+
+  get isScoped(): boolean {
+    return this.actor.ownerId !== undefined;
+  }
+
+  /** Another owner's key answers 404, exactly like an id that does not exist. */
+  assertOwns(key: ApiKey | null): ApiKey {
+    if (!key || (this.isScoped && key.ownerId !== this.actor.ownerId)) throw new ApiKeyNotFoundError();
+    return key;
+  }
+
+  /** The owner a request acts on: the actor's own when scoped (another one is a 400). */
+  ownerFor(requested: string | undefined, field = 'ownerId'): string | undefined {
+    if (!this.isScoped) return requested;
+    if (requested !== undefined && requested !== this.actor.ownerId) {
+      throw ApiKeyValidationError.field(field, `${field} must be your own owner id`);
+    }
+    return this.actor.ownerId;
+  }
+
+  rejectServerSetFields(body: object): void {
+    if (!this.isScoped) return;
+    const sent = SERVER_SET_FIELDS.filter((field) => (body as Record<string, unknown>)[field] !== undefined);
+    if (sent.length > 0) {
+      throw new ApiKeyValidationError(sent.map((field) => ({ field, messages: [`${field} is set by the server`] })));
+    }
+  }
+
+  /** Server-set defaults of a new key for this actor. */
+  defaults(): { namespace?: string; environment?: string | null; meta?: Record<string, unknown> } {
+    return this.isScoped ? (this.options.adminPolicy.defaultsFor?.(this.actor) ?? {}) : {};
+  }
+
+  /**
+   * An owner-scoped actor may grant only what `grantablePermissions` covers, never the
+   * reserved `api_keys:` namespace, and roles only if every permission they carry is grantable.
+   */
+  checkGrants(permissions: string[] = [], roles: string[] = [], rolePermissions: Map<string, string[]> = new Map()): void {
+    if (!this.isScoped) return;
+    const policy = this.options.adminPolicy.grantablePermissions;
+    const grantable = typeof policy === 'function' ? policy(this.actor) : (policy ?? []);
+    const allowed = (permission: string) =>
+      !permission.startsWith(RESERVED_PERMISSION_NAMESPACE) && grantsCover(grantable, permission);
+    // Matching a requested wildcard as a literal keeps it inside an equal or wider grantable one.
+    const deniedPermission = permissions.find((p) => !allowed(p));
+    if (deniedPermission !== undefined) throw new ForbiddenGrantError(`You may not grant '${deniedPermission}'.`);
+    for (const role of roles) {
+      const carried = rolePermissions.get(role);
+      if (!carried || !carried.every(allowed)) throw new ForbiddenGrantError(`You may not grant the role '${role}'.`);
+    }
+  }
+
+  /** The expiry an owner-scoped key gets: at most now + maxKeyTtlMs, never cleared then. */
+  capExpiry(requested: string | null | undefined, now: number, creating: boolean): string | null | undefined {
+    const maxTtl = this.options.adminPolicy.maxKeyTtlMs;
+    if (!this.isScoped || maxTtl === undefined) return requested;
+    const latest = now + maxTtl;
+    if (requested === null) throw ApiKeyValidationError.field('expiresAt', 'expiresAt cannot be cleared');
+    if (requested === undefined) return creating ? new Date(latest).toISOString() : undefined;
+    if (Date.parse(requested) > latest) {
+      throw ApiKeyValidationError.field('expiresAt', `expiresAt must be at most ${new Date(latest).toISOString()}`);
+    }
+    return requested;
+  }
+
+  checkGracePeriod(gracePeriodMs: number | undefined): void {
+    if (this.isScoped && gracePeriodMs !== undefined && gracePeriodMs > this.options.adminPolicy.maxGracePeriodMs) {
+      throw ApiKeyValidationError.field('gracePeriodMs', `gracePeriodMs must be at most ${this.options.adminPolicy.maxGracePeriodMs}`);
+    }
+  }
+}

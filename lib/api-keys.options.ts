@@ -1,0 +1,62 @@
+import {
+  DEFAULT_KEY_BYTES,
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_LAST_USED_WRITE_INTERVAL_MS,
+  DEFAULT_STORE_TIMEOUT_MS,
+  MIN_KEY_BYTES,
+} from './api-keys.constants.js';
+import type { AdminPolicy, ApiKeysModuleOptions, KeySource } from './interfaces/api-keys-options.interface.js';
+import { systemClock, type ApiKeysClock } from './interfaces/clock.interface.js';
+import type { ApiKeyEvent } from './interfaces/api-key-event.interface.js';
+import { KEY_PREFIX_PATTERN } from './keys/key-format.js';
+
+export const DEFAULT_SOURCES: KeySource[] = [{ in: 'header', name: 'x-api-key' }, { in: 'bearer' }];
+const DEFAULT_MAX_GRACE_PERIOD_MS = 24 * 60 * 60 * 1000;
+
+/** Runtime options with every default filled in and checked once at boot. @internal */
+export interface ResolvedApiKeysOptions {
+  keyPrefix: string;
+  keyBytes: number;
+  pepper: ApiKeysModuleOptions['pepper'];
+  legacyKeyPattern?: RegExp;
+  sources: KeySource[];
+  lastUsedWriteIntervalMs: number;
+  storeTimeoutMs: number;
+  adminPolicy: AdminPolicy & { maxGracePeriodMs: number };
+  onEvent?: (event: ApiKeyEvent) => void;
+  clock: ApiKeysClock;
+}
+
+/** Merges defaults over the caller's options and fails fast on values that cannot work. @internal */
+export function resolveOptions(options: ApiKeysModuleOptions = {}): ResolvedApiKeysOptions {
+  const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  if (!KEY_PREFIX_PATTERN.test(keyPrefix)) {
+    throw new Error(`nest-api-keys: keyPrefix '${keyPrefix}' must match ${KEY_PREFIX_PATTERN} (e.g. 'sk_live').`);
+  }
+  const keyBytes = options.keyBytes ?? DEFAULT_KEY_BYTES;
+  if (!Number.isInteger(keyBytes) || keyBytes < MIN_KEY_BYTES || keyBytes > 128) {
+    throw new Error(`nest-api-keys: keyBytes must be an integer from ${MIN_KEY_BYTES} to 128 (got ${keyBytes}).`);
+  }
+  const positive = (name: string, value: number | undefined, fallback: number) => {
+    const resolved = value ?? fallback;
+    if (!Number.isFinite(resolved) || resolved <= 0) throw new Error(`nest-api-keys: ${name} must be a positive number.`);
+    return resolved;
+  };
+  for (const source of options.sources ?? []) {
+    if (!['header', 'bearer', 'query'].includes(source.in)) {
+      throw new Error(`nest-api-keys: unknown key source '${(source as { in: string }).in}'.`);
+    }
+  }
+  return {
+    keyPrefix,
+    keyBytes,
+    pepper: options.pepper,
+    legacyKeyPattern: options.legacyKeyPattern,
+    sources: options.sources?.length ? options.sources : DEFAULT_SOURCES,
+    lastUsedWriteIntervalMs: positive('lastUsedWriteIntervalMs', options.lastUsedWriteIntervalMs, DEFAULT_LAST_USED_WRITE_INTERVAL_MS),
+    storeTimeoutMs: positive('storeTimeoutMs', options.storeTimeoutMs, DEFAULT_STORE_TIMEOUT_MS),
+    adminPolicy: { ...options.adminPolicy, maxGracePeriodMs: options.adminPolicy?.maxGracePeriodMs ?? DEFAULT_MAX_GRACE_PERIOD_MS },
+    onEvent: options.onEvent,
+    clock: options.clock ?? systemClock,
+  };
+}

@@ -1,0 +1,12 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { REQUEST_VERIFICATION_PROPERTY } from '../api-keys.constants.js';
+
+/**
+ * The whole `VerifyResult` of the request: code, principal, and credit and rate-limit state.
+ *
+ * @example
+ * @Get('quota') quota(@ApiKeyVerification() result: VerifyResult) { return result.remaining; }
+ */
+export const ApiKeyVerification = createParamDecorator((_: unknown, context: ExecutionContext) => {
+  return context.switchToHttp().getRequest()[REQUEST_VERIFICATION_PROPERTY];
+});

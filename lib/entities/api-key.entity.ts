@@ -1,0 +1,132 @@
+import {
+  Column,
+  Entity,
+  Index,
+  JoinColumn,
+  JoinTable,
+  ManyToMany,
+  ManyToOne,
+  PrimaryColumn,
+  type Relation,
+} from 'typeorm';
+import { epochMs } from './column-transformers.js';
+import { ApiKeyPermissionEntity } from './api-key-permission.entity.js';
+import { ApiKeyRoleEntity } from './api-key-role.entity.js';
+
+/**
+ * One issued key. Only its hash is stored; `start` and `last4` are for display.
+ * Every name is explicit so that a host naming strategy cannot rename it.
+ */
+@Entity({ name: 'api_keys' })
+@Index('UQ_api_keys_hash', ['hash'], { unique: true })
+@Index('IDX_api_keys_owner_created', ['ownerId', 'createdAt', 'id'])
+@Index('IDX_api_keys_lineage', ['lineageId'])
+@Index('IDX_api_keys_created', ['createdAt', 'id'])
+export class ApiKeyEntity {
+  @PrimaryColumn({ name: 'id', type: 'varchar', length: 36, primaryKeyConstraintName: 'PK_api_keys' })
+  id: string;
+
+  /** Stable across rotations. */
+  @Column({ name: 'lineage_id', type: 'varchar', length: 36 })
+  lineageId: string;
+
+  @Column({ name: 'owner_id', type: 'varchar', length: 191 })
+  ownerId: string;
+
+  @Column({ name: 'name', type: 'varchar', length: 200, nullable: true })
+  name: string | null;
+
+  @Column({ name: 'namespace', type: 'varchar', length: 100 })
+  namespace: string;
+
+  @Column({ name: 'environment', type: 'varchar', length: 100, nullable: true })
+  environment: string | null;
+
+  @Column({ name: 'start', type: 'varchar', length: 40 })
+  start: string;
+
+  @Column({ name: 'last4', type: 'varchar', length: 4 })
+  last4: string;
+
+  @Column({ name: 'hash', type: 'varchar', length: 64 })
+  hash: string;
+
+  @Column({ name: 'hash_version', type: 'varchar', length: 32 })
+  hashVersion: string;
+
+  @Column({ name: 'meta', type: 'simple-json' })
+  meta: Record<string, unknown>;
+
+  /** CIDR blocks or addresses the key may be used from; empty means anywhere. */
+  @Column({ name: 'allowed_ips', type: 'simple-json' })
+  allowedIps: string[];
+
+  @Column({ name: 'enabled', type: 'boolean' })
+  enabled: boolean;
+
+  @Column({ name: 'disabled_by', type: 'varchar', length: 10, nullable: true })
+  disabledBy: 'owner' | 'admin' | null;
+
+  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
+  createdAt: number;
+
+  @Column({ name: 'updated_at', type: 'bigint', transformer: epochMs })
+  updatedAt: number;
+
+  @Column({ name: 'expires_at', type: 'bigint', nullable: true, transformer: epochMs })
+  expiresAt: number | null;
+
+  @Column({ name: 'max_idle_ms', type: 'bigint', nullable: true, transformer: epochMs })
+  maxIdleMs: number | null;
+
+  @Column({ name: 'last_used_at', type: 'bigint', nullable: true, transformer: epochMs })
+  lastUsedAt: number | null;
+
+  @Column({ name: 'revoked_at', type: 'bigint', nullable: true, transformer: epochMs })
+  revokedAt: number | null;
+
+  @Column({ name: 'rotated_from_id', type: 'varchar', length: 36, nullable: true })
+  rotatedFromId: string | null;
+
+  @ManyToOne(() => ApiKeyEntity, { onDelete: 'SET NULL', nullable: true, createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'rotated_from_id', foreignKeyConstraintName: 'FK_api_keys_rotated_from' })
+  rotatedFrom?: Relation<ApiKeyEntity> | null;
+
+  @Column({ name: 'rotated_to_id', type: 'varchar', length: 36, nullable: true })
+  rotatedToId: string | null;
+
+  @ManyToOne(() => ApiKeyEntity, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'rotated_to_id', foreignKeyConstraintName: 'FK_api_keys_rotated_to' })
+  rotatedTo?: Relation<ApiKeyEntity> | null;
+
+  @Column({ name: 'rotation_grace_ends_at', type: 'bigint', nullable: true, transformer: epochMs })
+  rotationGraceEndsAt: number | null;
+
+  @Column({ name: 'parent_key_id', type: 'varchar', length: 36, nullable: true })
+  parentKeyId: string | null;
+
+  @ManyToOne(() => ApiKeyEntity, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'parent_key_id', foreignKeyConstraintName: 'FK_api_keys_parent' })
+  parentKey?: Relation<ApiKeyEntity> | null;
+
+  /** Direct permission grants. */
+  @ManyToMany(() => ApiKeyPermissionEntity)
+  @JoinTable({
+    name: 'api_key_permission_grants',
+    joinColumn: { name: 'key_id', referencedColumnName: 'id', foreignKeyConstraintName: 'FK_api_key_permission_grants_key' },
+    inverseJoinColumn: {
+      name: 'permission_id',
+      referencedColumnName: 'id',
+      foreignKeyConstraintName: 'FK_api_key_permission_grants_permission',
+    },
+  })
+  permissions: Relation<ApiKeyPermissionEntity>[];
+
+  @ManyToMany(() => ApiKeyRoleEntity)
+  @JoinTable({
+    name: 'api_key_role_grants',
+    joinColumn: { name: 'key_id', referencedColumnName: 'id', foreignKeyConstraintName: 'FK_api_key_role_grants_key' },
+    inverseJoinColumn: { name: 'role_id', referencedColumnName: 'id', foreignKeyConstraintName: 'FK_api_key_role_grants_role' },
+  })
+  roles: Relation<ApiKeyRoleEntity>[];
+}

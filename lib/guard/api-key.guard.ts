@@ -1,0 +1,124 @@
+import { Inject, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import {
+  API_KEY_COST_KEY,
+  OPTIONAL_API_KEY_KEY,
+  REQUEST_API_KEY_PROPERTY,
+  REQUEST_VERIFICATION_PROPERTY,
+  REQUIRE_PERMISSIONS_KEY,
+  REQUIRE_ROLES_KEY,
+  SKIP_API_KEY_KEY,
+} from '../api-keys.constants.js';
+import { StoreUnavailableError } from '../api-keys.errors.js';
+import { API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
+import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
+import type { PermissionRequirement } from '../decorators/require-permissions.decorator.js';
+import type { VerifyOptions, VerifyResult } from '../interfaces/verify-result.interface.js';
+import { ApiKeyService } from '../keys/api-key.service.js';
+import { normalizeIp } from '../verification/ip-allow-list.js';
+import { apiKeysHttpException, DENIAL_STATUS, denialHeaders, messageOf, type DenialCode } from './http-error-mapping.js';
+import { extractKey } from './key-extractor.js';
+
+/**
+ * Authenticates a request by API key: extracts it from the configured sources, verifies it
+ * with the route's `@RequirePermissions`, `@RequireRoles` and `@ApiKeyCost`, attaches the
+ * principal, and maps a denial to 401/403/429/503 with the body
+ * `{ statusCode, error, code, message }`. Subclass it and override the protected hooks for
+ * other transports.
+ *
+ * @example
+ * @UseGuards(ApiKeyGuard)
+ * @RequirePermissions('reports:read')
+ * @Get('reports') list(@CurrentApiKey() key: ApiKeyPrincipal) {}
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  protected readonly logger = new Logger('ApiKeyGuard');
+
+  constructor(
+    protected readonly reflector: Reflector,
+    protected readonly apiKeys: ApiKeyService,
+    protected readonly adapterHost: HttpAdapterHost,
+    @Inject(API_KEYS_RESOLVED_OPTIONS) protected readonly options: ResolvedApiKeysOptions,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.shouldSkip(context)) return true;
+    return this.authenticate(context, this.getRequirements(context));
+  }
+
+  /** Verifies the request's key against `requirements`; throws the mapped HTTP error on denial. */
+  protected async authenticate(context: ExecutionContext, requirements: VerifyOptions): Promise<boolean> {
+    const request = this.getRequest(context);
+    const raw = this.extractKey(request);
+    if (raw === undefined) {
+      if (this.flag(context, OPTIONAL_API_KEY_KEY)) return true;
+      return this.onDenied(context, 'MISSING');
+    }
+    let result: VerifyResult;
+    try {
+      result = await this.apiKeys.verify(raw, { ...requirements, ip: this.getTracker(request) });
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) {
+        this.logger.warn(`API key store unavailable: ${error.reason}`);
+        return this.onDenied(context, 'STORE_UNAVAILABLE');
+      }
+      throw error;
+    }
+    if (!result.valid) return this.onDenied(context, result.code as DenialCode, result);
+    request[REQUEST_API_KEY_PROPERTY] = result.key;
+    request[REQUEST_VERIFICATION_PROPERTY] = result;
+    return true;
+  }
+
+  /** The request object (override for GraphQL or WebSocket contexts). */
+  protected getRequest(context: ExecutionContext): any {
+    return context.switchToHttp().getRequest();
+  }
+
+  /** The response object headers are set on (override with getRequest). */
+  protected getResponse(context: ExecutionContext): any {
+    return context.switchToHttp().getResponse();
+  }
+
+  /** The client address: `request.ip` with `::ffff:` IPv4 mapping removed. */
+  protected getTracker(request: any): string | undefined {
+    return normalizeIp(request.ip ?? request.socket?.remoteAddress);
+  }
+
+  /** The raw key from the configured sources, or undefined when none is present. */
+  protected extractKey(request: any): string | undefined {
+    return extractKey(request, this.options.sources, (value) => this.apiKeys.looksLikeKey(value));
+  }
+
+  /** What the route requires, from its decorators (method level overrides class level). */
+  protected getRequirements(context: ExecutionContext): VerifyOptions {
+    const targets = [context.getHandler(), context.getClass()];
+    return {
+      permissions: this.reflector.getAllAndOverride<PermissionRequirement | undefined>(REQUIRE_PERMISSIONS_KEY, targets),
+      roles: this.reflector.getAllAndOverride<string[] | undefined>(REQUIRE_ROLES_KEY, targets),
+      cost: this.reflector.getAllAndOverride<number | undefined>(API_KEY_COST_KEY, targets),
+    };
+  }
+
+  /** Whether the route opted out with `@SkipApiKey()`. */
+  protected shouldSkip(context: ExecutionContext): boolean {
+    return this.flag(context, SKIP_API_KEY_KEY);
+  }
+
+  /** Sets the denial's headers and throws its HTTP error. Override to change the answer. */
+  protected onDenied(context: ExecutionContext, code: DenialCode, result?: VerifyResult): never {
+    const response = this.getResponse(context);
+    const adapter = this.adapterHost?.httpAdapter;
+    if (response && adapter) {
+      for (const [name, value] of Object.entries(denialHeaders(code, result?.retryAfterMs))) {
+        adapter.setHeader(response, name, value);
+      }
+    }
+    throw apiKeysHttpException(DENIAL_STATUS[code], code, messageOf(code));
+  }
+
+  private flag(context: ExecutionContext, key: string): boolean {
+    return this.reflector.getAllAndOverride<boolean | undefined>(key, [context.getHandler(), context.getClass()]) === true;
+  }
+}

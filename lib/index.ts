@@ -1,0 +1,48 @@
+// Public API of nest-api-keys. Everything a host or an implementer needs is exported here;
+// nothing should be imported from dist/ paths.
+export { ApiKeysModule } from './api-keys.module.js';
+export { API_KEYS_MODULE_OPTIONS } from './api-keys.module-definition.js';
+export * from './api-keys.constants.js';
+export * from './api-keys.errors.js';
+export { getApiKeysDataSourceToken, InjectApiKeysDataSource, InjectApiKeysOptions, getApiKeysOptionsToken } from './api-keys.tokens.js';
+
+export type * from './interfaces/api-keys-options.interface.js';
+export type * from './interfaces/api-key-principal.interface.js';
+export type * from './interfaces/verify-result.interface.js';
+export type * from './interfaces/api-key-event.interface.js';
+export type * from './interfaces/clock.interface.js';
+export { API_KEY_STATUSES } from './interfaces/api-key.interface.js';
+export type * from './interfaces/api-key.interface.js';
+export type { ResolvedApiKeysOptions } from './api-keys.options.js';
+
+export { ApiKeyService, type UpdateContext, type RevokeManyOptions } from './keys/api-key.service.js';
+export { KEY_PREFIX_PATTERN } from './keys/key-format.js';
+export { SHA256_HASH_VERSION } from './keys/key-hasher.js';
+export { VERIFY_CODES, VERIFY_MESSAGES, type VerifyCode, type GuardOnlyCode } from './verification/verify-codes.js';
+export { grantCovers, grantsCover, satisfiesRequirement, PERMISSION_NAME_PATTERN } from './rbac/permission-matcher.js';
+
+export { ApiKeyGuard } from './guard/api-key.guard.js';
+export { DENIAL_STATUS, type DenialCode } from './guard/http-error-mapping.js';
+
+export { RequirePermissions, type PermissionRequirement } from './decorators/require-permissions.decorator.js';
+export { RequireRoles } from './decorators/require-roles.decorator.js';
+export { ApiKeyCost } from './decorators/api-key-cost.decorator.js';
+export { SkipApiKey } from './decorators/skip-api-key.decorator.js';
+export { OptionalApiKey } from './decorators/optional-api-key.decorator.js';
+export { CurrentApiKey } from './decorators/current-api-key.decorator.js';
+export { ApiKeyVerification } from './decorators/api-key-verification.decorator.js';
+
+export {
+  API_KEYS_ENTITIES,
+  ApiKeyEntity,
+  ApiKeyOwnerEntity,
+  ApiKeyPermissionEntity,
+  ApiKeyRoleEntity,
+} from './entities/index.js';
+
+export { CreateApiKeyDto } from './admin/dto/create-api-key.dto.js';
+export { UpdateApiKeyDto } from './admin/dto/update-api-key.dto.js';
+export { RotateApiKeyDto } from './admin/dto/rotate-api-key.dto.js';
+export { RevokeManyDto } from './admin/dto/revoke-many.dto.js';
+export { ListApiKeysQueryDto } from './admin/dto/list-api-keys.query.dto.js';
+export { VerifyApiKeyDto } from './admin/dto/verify-api-key.dto.js';

@@ -1,0 +1,98 @@
+/** Lifecycle status of a key, in the precedence of the verify chain (SPEC §6, §11). */
+export type ApiKeyStatus = 'active' | 'revoked' | 'disabled' | 'expired' | 'rotated' | 'idle';
+
+export const API_KEY_STATUSES: readonly ApiKeyStatus[] = ['active', 'revoked', 'disabled', 'expired', 'rotated', 'idle'];
+
+/**
+ * A stored key as the services and the admin API show it: never the hash, never the raw
+ * key. Dates serialise to ISO strings over HTTP.
+ */
+export interface ApiKey {
+  id: string;
+  lineageId: string;
+  ownerId: string;
+  name: string | null;
+  namespace: string;
+  environment: string | null;
+  /** Prefix plus the first 4 body characters, for display. */
+  start: string;
+  last4: string;
+  hashVersion: string;
+  meta: Record<string, unknown>;
+  /** Direct permission grants (roles add theirs on verify). */
+  permissions: string[];
+  roles: string[];
+  allowedIps: string[];
+  enabled: boolean;
+  disabledBy: 'owner' | 'admin' | null;
+  status: ApiKeyStatus;
+  createdAt: Date;
+  updatedAt: Date;
+  expiresAt: Date | null;
+  maxIdleMs: number | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  rotatedFromId: string | null;
+  rotatedToId: string | null;
+  rotationGraceEndsAt: Date | null;
+  parentKeyId: string | null;
+}
+
+/** Who made a change: recorded with it. The actor defaults to `'system'`. */
+export interface ActorContext {
+  actorId?: string;
+  ip?: string;
+}
+
+/** Input of `ApiKeyService.create`. */
+export interface CreateApiKeyInput {
+  ownerId: string;
+  name?: string | null;
+  namespace?: string;
+  environment?: string | null;
+  meta?: Record<string, unknown>;
+  permissions?: string[];
+  roles?: string[];
+  /** CIDR blocks or single addresses; empty means any address. */
+  allowedIps?: string[];
+  expiresAt?: Date | string | number | null;
+  maxIdleMs?: number | null;
+  enabled?: boolean;
+}
+
+/** Input of `ApiKeyService.import`: an existing raw key, or its SHA-256 hex hash. */
+export type ImportApiKeyInput = CreateApiKeyInput & ({ key: string; hash?: never } | { hash: string; key?: never });
+
+/** Patch of `ApiKeyService.update`: omitted keeps, `null` clears, a value sets (SPEC §11). */
+export interface UpdateApiKeyInput {
+  name?: string | null;
+  meta?: Record<string, unknown> | null;
+  expiresAt?: Date | string | number | null;
+  maxIdleMs?: number | null;
+  enabled?: boolean;
+  permissions?: string[];
+  roles?: string[];
+  allowedIps?: string[] | null;
+}
+
+/** Filters of `ApiKeyService.list`. */
+export interface ListApiKeysQuery {
+  ownerId?: string;
+  namespace?: string;
+  status?: ApiKeyStatus;
+  /** 1–100, default 20. */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface ApiKeyPage {
+  items: ApiKey[];
+  nextCursor: string | null;
+}
+
+/** Filters of `ApiKeyService.revokeMany`: at least one. */
+export interface RevokeManyFilter {
+  ownerId?: string;
+  namespace?: string;
+  createdBefore?: Date | string | number;
+}

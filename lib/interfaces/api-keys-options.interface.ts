@@ -1,0 +1,85 @@
+import type { ModuleMetadata, Type, CanActivate } from '@nestjs/common';
+import type { ApiKeysClock } from './clock.interface.js';
+import type { ApiKeyEvent } from './api-key-event.interface.js';
+
+/** Where the guard looks for a key, in order. */
+export type KeySource =
+  | { in: 'header'; name: string }
+  | { in: 'bearer' }
+  | { in: 'query'; name: string };
+
+/** A pepper: one secret (id `'p1'`), or a ring so that peppers can rotate. */
+export type PepperOption = string | { current: string; secrets: Record<string, string> };
+
+/** Who is calling the admin API. With `ownerId` the actor is owner-scoped (self-service). */
+export interface AdminActor {
+  actorId: string;
+  ownerId?: string;
+}
+
+/** Server-set fields for owner-scoped creates. */
+export interface OwnerKeyDefaults {
+  namespace?: string;
+  environment?: string | null;
+  meta?: Record<string, unknown>;
+}
+
+/** Rules for the admin API when the host's own guards protect it (`admin.guards`). */
+export interface AdminPolicy {
+  /** Names the actor of an admin request; `ownerId` makes it owner-scoped. */
+  resolveActor?: (request: any) => AdminActor | Promise<AdminActor>;
+  /** What an owner-scoped actor may grant (wildcard-aware). Default: nothing. */
+  grantablePermissions?: string[] | ((actor: AdminActor) => string[]);
+  /** Server-set fields of keys an owner-scoped actor creates. */
+  defaultsFor?: (actor: AdminActor) => OwnerKeyDefaults;
+  /** Longest lifetime an owner-scoped actor may give a key. */
+  maxKeyTtlMs?: number;
+  /** Longest rotation grace an owner-scoped actor may ask for. Default 24 h. */
+  maxGracePeriodMs?: number;
+}
+
+/** Runtime options: in `forRoot` directly, in `forRootAsync` from `useFactory`. */
+export interface ApiKeysModuleOptions {
+  /** Key prefix, `[a-z][a-z0-9_]{0,15}`. Default `'sk'`. */
+  keyPrefix?: string;
+  /** Random bytes in a key body. Default 32, minimum 16. */
+  keyBytes?: number;
+  /** HMAC pepper for stored hashes. Without it keys are stored as SHA-256. */
+  pepper?: PepperOption;
+  /** Keys imported from another system that do not follow our format. */
+  legacyKeyPattern?: RegExp;
+  /** Where the guard looks for a key. Default: `x-api-key` header, then Bearer. */
+  sources?: KeySource[];
+  /** `lastUsedAt` is written at most once per this many ms per key. Default 60000. */
+  lastUsedWriteIntervalMs?: number;
+  /** A store call slower than this answers 503 STORE_UNAVAILABLE. Default 1000. */
+  storeTimeoutMs?: number;
+  /** Admin API rules (owner scoping, grants, caps). */
+  adminPolicy?: AdminPolicy;
+  /** Called for every library event; a throwing handler never breaks a request. */
+  onEvent?: (event: ApiKeyEvent) => void;
+  /** Time source. Default the system clock. */
+  clock?: ApiKeysClock;
+}
+
+/** Mounts the admin REST API. */
+export interface ApiKeysAdminOptions {
+  /** Mount path, e.g. `'api-keys'`. */
+  path: string;
+  /** Host guards that replace the root-key protection (resolved with ModuleRef). */
+  guards?: Type<CanActivate>[];
+  /** Modules the host guards need. */
+  imports?: ModuleMetadata['imports'];
+}
+
+/** Structural options: plain values in both `forRoot` and `forRootAsync`. */
+export interface ApiKeysStructuralOptions {
+  /** Register the module globally. Default true. */
+  isGlobal?: boolean;
+  /** Name of the TypeORM DataSource that holds the key tables. Default `'default'`. */
+  dataSource?: string;
+  /** Register `ApiKeyGuard` as `APP_GUARD`. Default false. */
+  globalGuard?: boolean;
+  /** Mount the admin API. Default false. */
+  admin?: false | ApiKeysAdminOptions;
+}

@@ -1,0 +1,519 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Brackets, type DataSource, type EntityManager } from 'typeorm';
+import { Observable, Subject } from 'rxjs';
+import { DEFAULT_NAMESPACE } from '../api-keys.constants.js';
+import { API_KEYS_DATA_SOURCE, API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
+import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
+import {
+  ApiKeyNotFoundError,
+  ApiKeysError,
+  ApiKeyValidationError,
+  KeyNotRotatableError,
+} from '../api-keys.errors.js';
+import { ApiKeyEntity } from '../entities/api-key.entity.js';
+import type {
+  ActorContext,
+  ApiKey,
+  ApiKeyPage,
+  CreateApiKeyInput,
+  ImportApiKeyInput,
+  ListApiKeysQuery,
+  RevokeManyFilter,
+  UpdateApiKeyInput,
+} from '../interfaces/api-key.interface.js';
+import type { ApiKeyEvent, ApiKeyEventType } from '../interfaces/api-key-event.interface.js';
+import { API_KEY_STATUSES } from '../interfaces/api-key.interface.js';
+import type { VerifyOptions, VerifyResult } from '../interfaces/verify-result.interface.js';
+import { ApiKeyStore, type KeyCursor } from '../store/api-key.store.js';
+import { withStoreDeadline } from '../store/store-availability.js';
+import { runKeyChecks } from '../verification/verify-chain.js';
+import { VERIFY_MESSAGES, type VerifyCode } from '../verification/verify-codes.js';
+import {
+  checkIpRules,
+  checkMeta,
+  checkNames,
+  checkNonNegativeInteger,
+  checkOwnerId,
+  toEpochMs,
+} from './api-key-input.js';
+import { effectivePermissionsOf, toApiKey, toPrincipal } from './api-key.view.js';
+import { KeyFormat } from './key-format.js';
+import { KeyHasher, SHA256_HASH_VERSION } from './key-hasher.js';
+import { LastUsedTracker } from './last-used-tracker.js';
+
+/** A rotated key's successors are followed at most this far (A → B → C …). */
+const MAX_LINEAGE_DEPTH = 8;
+const DEFAULT_LIST_LIMIT = 20;
+
+/** Who changes a key through `update`: an owner-scoped actor may not re-enable an admin's disable. */
+export interface UpdateContext extends ActorContext {
+  ownerScoped?: boolean;
+}
+
+/** `revokeMany` options the admin API uses: the calling key is never revoked. */
+export interface RevokeManyOptions {
+  exceptKeyId?: string;
+}
+
+/**
+ * Issues, verifies and manages API keys. Keys are returned raw exactly once (create, rotate)
+ * and stored only as hashes. Every method takes an optional `ctx` naming the actor.
+ *
+ * @example
+ * const { key, apiKey } = await apiKeys.create({ ownerId: 'acme', permissions: ['billing:read'] });
+ * const result = await apiKeys.verify(key, { permissions: ['billing:read'] }); // result.code === 'VALID'
+ */
+@Injectable()
+export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
+  /** Every library event; never carries raw keys. */
+  readonly events$: Observable<ApiKeyEvent>;
+  private readonly events = new Subject<ApiKeyEvent>();
+  private readonly format: KeyFormat;
+  private readonly hasher: KeyHasher;
+  private readonly store: ApiKeyStore;
+  private readonly lastUsed: LastUsedTracker;
+  private readonly logger = new Logger('ApiKeys');
+
+  constructor(
+    @Inject(API_KEYS_DATA_SOURCE) dataSource: DataSource,
+    @Inject(API_KEYS_RESOLVED_OPTIONS) private readonly options: ResolvedApiKeysOptions,
+  ) {
+    this.format = new KeyFormat(options.keyPrefix, options.keyBytes, options.legacyKeyPattern);
+    this.hasher = new KeyHasher(options.pepper);
+    this.store = new ApiKeyStore(dataSource);
+    this.lastUsed = new LastUsedTracker(this.store, options.lastUsedWriteIntervalMs);
+    this.events$ = this.events.asObservable();
+  }
+
+  onModuleInit(): void {
+    this.lastUsed.start();
+  }
+
+  /** Writes pending `lastUsedAt` values before the DataSource closes. */
+  async onModuleDestroy(): Promise<void> {
+    await this.lastUsed.stop();
+  }
+
+  /** Whether a string carries this module's key prefix (or the legacy pattern). */
+  looksLikeKey(value: string): boolean {
+    return this.format.hasPrefix(value);
+  }
+
+  /** Issues a key. The raw `key` is in this answer only. */
+  async create(input: CreateApiKeyInput, ctx: ActorContext = {}): Promise<{ key: string; apiKey: ApiKey }> {
+    const key = this.format.generate();
+    const parsed = this.format.parse(key)!;
+    const apiKey = await this.insertKey(input, { ...this.hasher.hash(key), start: parsed.start, last4: parsed.last4 });
+    this.emit('key.created', apiKey, ctx);
+    return { key, apiKey };
+  }
+
+  /**
+   * Imports a key issued elsewhere: its raw value (hashed now with the current version) or
+   * its SHA-256 hex hash (upgraded to the current version on its first verify).
+   */
+  async import(input: ImportApiKeyInput, ctx: ActorContext = {}): Promise<ApiKey> {
+    let stored: { hash: string; version: string; start: string; last4: string };
+    if (typeof input.key === 'string') {
+      const parsed = this.format.parse(input.key);
+      if (!parsed) {
+        throw ApiKeyValidationError.field('key', 'key matches neither the key format of keyPrefix nor legacyKeyPattern');
+      }
+      stored = { ...this.hasher.hash(input.key), start: parsed.start, last4: parsed.last4 };
+    } else if (typeof input.hash === 'string' && /^[0-9a-f]{64}$/i.test(input.hash)) {
+      stored = { hash: input.hash.toLowerCase(), version: SHA256_HASH_VERSION, start: '', last4: '' };
+    } else {
+      throw ApiKeyValidationError.field('key', 'give either key (the raw key) or hash (its SHA-256 as 64 hex characters)');
+    }
+    const { key: _key, hash: _hash, ...rest } = input;
+    const apiKey = await this.insertKey(rest, stored);
+    this.emit('key.created', apiKey, ctx, { imported: true });
+    return apiKey;
+  }
+
+  /**
+   * Verifies a raw key against the checks of SPEC §6 in order and answers the first failure
+   * or VALID. A malformed key costs no database work. Throws StoreUnavailableError when the
+   * database is down or slower than `storeTimeoutMs`.
+   */
+  async verify(raw: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+    checkNonNegativeInteger('cost', options.cost);
+    if (!this.format.parse(raw)) return failure('MALFORMED');
+    const candidates = this.hasher.candidates(raw);
+    const lineage = await withStoreDeadline(async () => {
+      const found = await this.store.findByHashes(candidates.map((c) => c.hash));
+      if (!found || (options.ownerId !== undefined && found.ownerId !== options.ownerId)) return null;
+      return this.loadLineage(found);
+    }, this.options.storeTimeoutMs);
+    if (!lineage) return failure('NOT_FOUND');
+    if (lineage === 'successor-gone') return failure('REVOKED');
+
+    const presented = lineage[0];
+    const effective = lineage[lineage.length - 1];
+    const permissions = effectivePermissionsOf(effective);
+    const now = this.options.clock.now();
+    const code = runKeyChecks(
+      {
+        lineage,
+        permissions,
+        roles: (effective.roles ?? []).map((r) => r.name),
+        now,
+        pendingLastUsedAt: (id) => this.lastUsed.pendingFor(id),
+      },
+      options,
+    );
+    if (code) return failure(code);
+
+    if (!options.dryRun) {
+      for (const key of lineage) this.lastUsed.note(key.id, now);
+    }
+    if (presented.hashVersion !== this.hasher.currentVersion) this.upgradeHash(presented, candidates[0]);
+    return { valid: true, code: 'VALID', message: VERIFY_MESSAGES.VALID, key: toPrincipal(presented, effective, permissions) };
+  }
+
+  /** A key by id, or null. Never includes the hash. */
+  async get(id: string): Promise<ApiKey | null> {
+    const key = await this.store.findById(id);
+    return key ? this.view(key) : null;
+  }
+
+  /** A page of keys, newest first. Pass `nextCursor` back as `cursor` for the next page. */
+  async list(query: ListApiKeysQuery = {}): Promise<ApiKeyPage> {
+    const limit = query.limit ?? DEFAULT_LIST_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw ApiKeyValidationError.field('limit', 'limit must be an integer from 1 to 100');
+    }
+    if (query.status !== undefined && !API_KEY_STATUSES.includes(query.status)) {
+      throw ApiKeyValidationError.field('status', `status must be one of ${API_KEY_STATUSES.join(', ')}`);
+    }
+    const rows = await this.store.list({
+      ownerId: query.ownerId,
+      namespace: query.namespace,
+      status: query.status,
+      cursor: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+      limit: limit + 1,
+      now: this.options.clock.now(),
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((key) => this.view(key)),
+      nextCursor: rows.length > limit ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+    };
+  }
+
+  /**
+   * Changes a key: an omitted field is kept, `null` clears it, a value sets it. Only the
+   * changed columns are written. A change that changes nothing writes nothing.
+   */
+  async update(id: string, patch: UpdateApiKeyInput, ctx: UpdateContext = {}): Promise<ApiKey> {
+    const set: Partial<ApiKeyEntity> = {};
+    if (patch.name !== undefined) set.name = checkName(patch.name);
+    if (patch.meta !== undefined) set.meta = patch.meta === null ? {} : checkMeta(patch.meta)!;
+    if (patch.expiresAt !== undefined) set.expiresAt = toEpochMs('expiresAt', patch.expiresAt) ?? null;
+    if (patch.maxIdleMs !== undefined) set.maxIdleMs = checkPositiveMs('maxIdleMs', patch.maxIdleMs);
+    if (patch.allowedIps !== undefined) set.allowedIps = patch.allowedIps === null ? [] : checkIpRules(patch.allowedIps)!;
+    if (patch.enabled !== undefined && typeof patch.enabled !== 'boolean') {
+      throw ApiKeyValidationError.field('enabled', 'enabled must be a boolean');
+    }
+    const permissions = checkNames('permissions', patch.permissions);
+    const roles = checkNames('roles', patch.roles);
+    const now = this.options.clock.now();
+
+    const { before, after } = await this.store.writes.transaction(async (manager) => {
+      const before = await this.requireKey(id, manager);
+      if (patch.enabled !== undefined && patch.enabled !== before.enabled) {
+        if (patch.enabled && ctx.ownerScoped && before.disabledBy === 'admin') {
+          throw new ApiKeysError('KEY_DISABLED_BY_ADMIN', 403, 'An administrator disabled this key; only an administrator can enable it.');
+        }
+        set.enabled = patch.enabled;
+        set.disabledBy = patch.enabled ? null : ctx.ownerScoped ? 'owner' : 'admin';
+      }
+      const changed = changedColumns(before, set);
+      const grantsChanged =
+        (permissions !== undefined && !sameNames(permissions, before.permissions.map((p) => p.name))) ||
+        (roles !== undefined && !sameNames(roles, before.roles.map((r) => r.name)));
+      if (Object.keys(changed).length === 0 && !grantsChanged) return { before, after: before };
+      await manager.getRepository(ApiKeyEntity).update({ id }, { ...changed, updatedAt: now } as object);
+      if (grantsChanged) await this.store.replaceGrants(manager, id, permissions, roles, now);
+      return { before, after: (await this.store.findById(id, manager))! };
+    });
+    const view = this.view(after);
+    if (after !== before) this.emit('key.updated', view, ctx);
+    return view;
+  }
+
+  /**
+   * Issues a successor that inherits everything but the secret; the old key keeps working
+   * for `gracePeriodMs` (default 0), reading the successor's row. Of two concurrent
+   * rotations of one key exactly one succeeds; the other gets KeyNotRotatableError.
+   */
+  async rotate(id: string, options: { gracePeriodMs?: number } = {}, ctx: ActorContext = {}): Promise<{ key: string; apiKey: ApiKey }> {
+    const gracePeriodMs = checkNonNegativeInteger('gracePeriodMs', options.gracePeriodMs) ?? 0;
+    const key = this.format.generate();
+    const parsed = this.format.parse(key)!;
+    const { version, hash } = this.hasher.hash(key);
+    const now = this.options.clock.now();
+    const successor = await this.store.writes.transaction(async (manager) => {
+      const old = await this.requireKey(id, manager);
+      if (old.revokedAt !== null || old.rotationGraceEndsAt !== null) throw new KeyNotRotatableError();
+      const next: ApiKeyEntity = Object.assign(new ApiKeyEntity(), {
+        ...pickInherited(old),
+        id: randomUUID(),
+        start: parsed.start,
+        last4: parsed.last4,
+        hash,
+        hashVersion: version,
+        createdAt: now,
+        updatedAt: now,
+        lastUsedAt: null,
+        revokedAt: null,
+        rotatedFromId: old.id,
+        rotatedToId: null,
+        rotationGraceEndsAt: null,
+      });
+      await this.store.insert(manager, next, old.permissions.map((p) => p.name), old.roles.map((r) => r.name), now);
+      const claimed = await manager
+        .createQueryBuilder()
+        .update(ApiKeyEntity)
+        .set({ rotatedToId: next.id, rotationGraceEndsAt: now + gracePeriodMs, updatedAt: now })
+        .where('id = :id AND revoked_at IS NULL AND rotation_grace_ends_at IS NULL', { id })
+        .execute();
+      if (claimed.affected !== 1) throw new KeyNotRotatableError(); // a concurrent rotation won
+      return (await this.store.findById(next.id, manager))!;
+    });
+    const apiKey = this.view(successor);
+    this.emit('key.rotated', apiKey, ctx, { rotatedFromId: id, gracePeriodMs });
+    return { key, apiKey };
+  }
+
+  /** Revokes a key. Idempotent: a revoked key is answered unchanged. */
+  async revoke(id: string, ctx: ActorContext = {}): Promise<ApiKey> {
+    const now = this.options.clock.now();
+    const { key, changed } = await this.store.writes.transaction(async (manager) => {
+      await this.requireKey(id, manager);
+      const result = await manager
+        .createQueryBuilder()
+        .update(ApiKeyEntity)
+        .set({ revokedAt: now, updatedAt: now })
+        .where('id = :id AND revoked_at IS NULL', { id })
+        .execute();
+      return { key: (await this.store.findById(id, manager))!, changed: result.affected === 1 };
+    });
+    const view = this.view(key);
+    if (changed) this.emit('key.revoked', view, ctx);
+    return view;
+  }
+
+  /** Revokes every unrevoked key matching all given filters (at least one). Answers the count. */
+  async revokeMany(filter: RevokeManyFilter, ctx: ActorContext = {}, options: RevokeManyOptions = {}): Promise<number> {
+    const createdBefore = toEpochMs('createdBefore', filter.createdBefore);
+    if (filter.ownerId === undefined && filter.namespace === undefined && createdBefore == null) {
+      throw ApiKeyValidationError.field('filter', 'give at least one of ownerId, namespace, createdBefore');
+    }
+    const now = this.options.clock.now();
+    const revoked = await this.store.writes.write(async () => {
+      const query = this.store.dataSource
+        .createQueryBuilder()
+        .update(ApiKeyEntity)
+        .set({ revokedAt: now, updatedAt: now })
+        .where('revoked_at IS NULL');
+      if (filter.ownerId !== undefined) query.andWhere('owner_id = :ownerId', { ownerId: filter.ownerId });
+      if (filter.namespace !== undefined) query.andWhere('namespace = :namespace', { namespace: filter.namespace });
+      if (createdBefore != null) query.andWhere('created_at < :createdBefore', { createdBefore });
+      if (options.exceptKeyId) query.andWhere('id <> :exceptKeyId', { exceptKeyId: options.exceptKeyId });
+      return (await query.execute()).affected ?? 0;
+    });
+    if (revoked > 0) {
+      this.emitRaw({ type: 'key.revoked', keyId: '*', ownerId: filter.ownerId ?? '*', actorId: ctx.actorId ?? 'system', at: now, details: { count: revoked } });
+    }
+    return revoked;
+  }
+
+  /** Hard-deletes keys revoked, expired or rotated more than `olderThanMs` ago. Answers the count. */
+  async purge(options: { olderThanMs: number }, _ctx: ActorContext = {}): Promise<number> {
+    const olderThanMs = checkNonNegativeInteger('olderThanMs', options?.olderThanMs);
+    if (olderThanMs == null) throw ApiKeyValidationError.field('olderThanMs', 'olderThanMs is required');
+    const cutoff = this.options.clock.now() - olderThanMs;
+    return this.store.writes.write(async () => {
+      const result = await this.store.dataSource
+        .createQueryBuilder()
+        .delete()
+        .from(ApiKeyEntity)
+        .where(
+          new Brackets((q) =>
+            q
+              .where('revoked_at <= :cutoff', { cutoff })
+              .orWhere('expires_at <= :cutoff')
+              .orWhere('rotation_grace_ends_at <= :cutoff'),
+          ),
+        )
+        .execute();
+      return result.affected ?? 0;
+    });
+  }
+
+  /** Permissions of each named role that exists (unknown roles are absent). */
+  rolePermissions(roles: string[]): Promise<Map<string, string[]>> {
+    return this.store.findRolePermissions(roles);
+  }
+
+  /** Shapes a stored row for callers, with this instance's unwritten last use. @internal */
+  view(key: ApiKeyEntity): ApiKey {
+    return toApiKey(key, this.options.clock.now(), this.lastUsed.pendingFor(key.id));
+  }
+
+  /** Writes pending `lastUsedAt` values now (they are written on an interval and at shutdown). */
+  flushLastUsed(): Promise<void> {
+    return this.lastUsed.flush();
+  }
+
+  private async insertKey(
+    input: CreateApiKeyInput,
+    stored: { hash: string; version: string; start: string; last4: string },
+  ): Promise<ApiKey> {
+    const ownerId = checkOwnerId(input?.ownerId);
+    const now = this.options.clock.now();
+    const permissions = checkNames('permissions', input.permissions) ?? [];
+    const roles = checkNames('roles', input.roles) ?? [];
+    const expiresAt = toEpochMs('expiresAt', input.expiresAt) ?? null;
+    const entity: ApiKeyEntity = Object.assign(new ApiKeyEntity(), {
+      id: randomUUID(),
+      ownerId,
+      name: checkName(input.name ?? null),
+      namespace: checkLabel('namespace', input.namespace) ?? DEFAULT_NAMESPACE,
+      environment: checkLabel('environment', input.environment ?? undefined) ?? null,
+      start: stored.start,
+      last4: stored.last4,
+      hash: stored.hash,
+      hashVersion: stored.version,
+      meta: checkMeta(input.meta) ?? {},
+      allowedIps: checkIpRules(input.allowedIps) ?? [],
+      enabled: input.enabled ?? true,
+      disabledBy: input.enabled === false ? 'admin' : null,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt,
+      maxIdleMs: checkPositiveMs('maxIdleMs', input.maxIdleMs),
+      lastUsedAt: null,
+      revokedAt: null,
+      rotatedFromId: null,
+      rotatedToId: null,
+      rotationGraceEndsAt: null,
+      parentKeyId: null,
+    });
+    entity.lineageId = entity.id;
+    const saved = await this.store.writes
+      .transaction(async (manager) => {
+        await this.store.insert(manager, entity, permissions, roles, now);
+        return (await this.store.findById(entity.id, manager))!;
+      })
+      .catch((error) => {
+        if (isUniqueViolation(error)) throw new ApiKeysError('KEY_EXISTS', 409, 'A key with this value already exists.');
+        throw error;
+      });
+    return this.view(saved);
+  }
+
+  /** The presented row and each successor it was rotated to; 'successor-gone' if a link was purged. */
+  private async loadLineage(presented: ApiKeyEntity): Promise<ApiKeyEntity[] | 'successor-gone'> {
+    const lineage = [presented];
+    let current = presented;
+    while (current.rotationGraceEndsAt !== null && lineage.length < MAX_LINEAGE_DEPTH) {
+      if (current.rotatedToId === null) return 'successor-gone';
+      const next = await this.store.findById(current.rotatedToId);
+      if (!next) return 'successor-gone';
+      lineage.push(next);
+      current = next;
+    }
+    return lineage;
+  }
+
+  private upgradeHash(key: ApiKeyEntity, current: { hash: string; version: string }): void {
+    this.store.rehash(key.id, key.hash, current.hash, current.version).catch((error) => {
+      this.logger.warn(`Could not upgrade the hash of key ${key.id}: ${(error as Error).message}`);
+    });
+  }
+
+  private async requireKey(id: string, manager: EntityManager): Promise<ApiKeyEntity> {
+    const key = await this.store.findById(id, manager);
+    if (!key) throw new ApiKeyNotFoundError();
+    return key;
+  }
+
+  private emit(type: ApiKeyEventType, key: ApiKey, ctx: ActorContext, details?: Record<string, unknown>): void {
+    this.emitRaw({ type, keyId: key.id, ownerId: key.ownerId, actorId: ctx.actorId ?? 'system', at: this.options.clock.now(), details });
+  }
+
+  private emitRaw(event: ApiKeyEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch (error) {
+      this.logger.warn(`onEvent handler threw for ${event.type}: ${(error as Error).message}`);
+    }
+    this.events.next(event);
+  }
+}
+
+function failure(code: VerifyCode): VerifyResult {
+  return { valid: false, code, message: VERIFY_MESSAGES[code] };
+}
+
+function checkName(name: unknown): string | null {
+  if (name === null) return null;
+  if (typeof name !== 'string' || name.length > 200) throw ApiKeyValidationError.field('name', 'name must be a string of at most 200 characters');
+  return name;
+}
+
+function checkLabel(field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_.:-]{1,100}$/.test(value)) {
+    throw ApiKeyValidationError.field(field, `${field} must be 1–100 characters of letters, digits, _ . : -`);
+  }
+  return value;
+}
+
+function checkPositiveMs(field: string, value: unknown): number | null {
+  const ms = checkNonNegativeInteger(field, value);
+  if (ms === 0) throw ApiKeyValidationError.field(field, `${field} must be positive`);
+  return ms ?? null;
+}
+
+function pickInherited(old: ApiKeyEntity): Partial<ApiKeyEntity> {
+  const { lineageId, ownerId, name, namespace, environment, meta, allowedIps, enabled, disabledBy, expiresAt, maxIdleMs, parentKeyId } = old;
+  return { lineageId, ownerId, name, namespace, environment, meta, allowedIps, enabled, disabledBy, expiresAt, maxIdleMs, parentKeyId };
+}
+
+function changedColumns(before: ApiKeyEntity, set: Partial<ApiKeyEntity>): Partial<ApiKeyEntity> {
+  const changed: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(set)) {
+    const previous = (before as unknown as Record<string, unknown>)[column];
+    if (JSON.stringify(previous) !== JSON.stringify(value)) changed[column] = value;
+  }
+  return changed as Partial<ApiKeyEntity>;
+}
+
+function sameNames(a: string[], b: string[]): boolean {
+  return a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
+}
+
+function encodeCursor(cursor: KeyCursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): KeyCursor {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Number.isSafeInteger(createdAt) && typeof id === 'string' && id.length <= 36) return { createdAt, id };
+  } catch {
+    // fall through to the validation error
+  }
+  throw ApiKeyValidationError.field('cursor', 'cursor is not a cursor this API returned');
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = (error as { driverError?: { code?: string; errno?: number }; code?: string }) ?? {};
+  const code = e.driverError?.code ?? e.code;
+  return code === '23505' || code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

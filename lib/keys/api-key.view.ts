@@ -1,0 +1,76 @@
+import type { ApiKeyEntity } from '../entities/api-key.entity.js';
+import type { ApiKey, ApiKeyStatus } from '../interfaces/api-key.interface.js';
+import type { ApiKeyPrincipal } from '../interfaces/api-key-principal.interface.js';
+
+/**
+ * A key's status, in verify-chain precedence (SPEC §6, §11): a revoked and expired key is
+ * `revoked`. `ApiKeyStore.whereStatus` is the SQL form of this rule.
+ * @internal
+ */
+export function statusOf(key: ApiKeyEntity, now: number, pendingLastUsedAt?: number): ApiKeyStatus {
+  if (key.revokedAt !== null) return 'revoked';
+  if (!key.enabled) return 'disabled';
+  if (key.expiresAt !== null && now >= key.expiresAt) return 'expired';
+  if (key.rotationGraceEndsAt !== null) return 'rotated';
+  const lastUse = Math.max(key.lastUsedAt ?? key.createdAt, pendingLastUsedAt ?? 0);
+  if (key.maxIdleMs !== null && now - lastUse > key.maxIdleMs) return 'idle';
+  return 'active';
+}
+
+const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+/** The public shape of a stored key: no hash, dates as Date. @internal */
+export function toApiKey(key: ApiKeyEntity, now: number, pendingLastUsedAt?: number): ApiKey {
+  const lastUsedAt = Math.max(key.lastUsedAt ?? 0, pendingLastUsedAt ?? 0) || null;
+  return {
+    id: key.id,
+    lineageId: key.lineageId,
+    ownerId: key.ownerId,
+    name: key.name,
+    namespace: key.namespace,
+    environment: key.environment,
+    start: key.start,
+    last4: key.last4,
+    hashVersion: key.hashVersion,
+    meta: key.meta ?? {},
+    permissions: (key.permissions ?? []).map((p) => p.name).sort(),
+    roles: (key.roles ?? []).map((r) => r.name).sort(),
+    allowedIps: key.allowedIps ?? [],
+    enabled: key.enabled,
+    disabledBy: key.disabledBy,
+    status: statusOf(key, now, pendingLastUsedAt),
+    createdAt: new Date(key.createdAt),
+    updatedAt: new Date(key.updatedAt),
+    expiresAt: toDate(key.expiresAt),
+    maxIdleMs: key.maxIdleMs,
+    lastUsedAt: toDate(lastUsedAt),
+    revokedAt: toDate(key.revokedAt),
+    rotatedFromId: key.rotatedFromId,
+    rotatedToId: key.rotatedToId,
+    rotationGraceEndsAt: toDate(key.rotationGraceEndsAt),
+    parentKeyId: key.parentKeyId,
+  };
+}
+
+/** Direct grants ∪ the permissions of every role. @internal */
+export function effectivePermissionsOf(key: ApiKeyEntity): string[] {
+  const names = new Set((key.permissions ?? []).map((p) => p.name));
+  for (const role of key.roles ?? []) for (const p of role.permissions ?? []) names.add(p.name);
+  return [...names].sort();
+}
+
+/** The verified caller as handlers see it. @internal */
+export function toPrincipal(presented: ApiKeyEntity, effective: ApiKeyEntity, permissions: string[]): ApiKeyPrincipal {
+  return {
+    id: presented.id,
+    lineageId: effective.lineageId,
+    ownerId: effective.ownerId,
+    namespace: effective.namespace,
+    environment: effective.environment,
+    name: effective.name,
+    permissions,
+    roles: (effective.roles ?? []).map((r) => r.name).sort(),
+    meta: effective.meta ?? {},
+    expiresAt: toDate(effective.expiresAt),
+  };
+}

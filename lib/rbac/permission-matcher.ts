@@ -1,0 +1,34 @@
+import { RESERVED_PERMISSION_NAMESPACE } from '../api-keys.constants.js';
+
+/**
+ * Whether one grant covers one required permission (SPEC §11). Wildcards expand only in
+ * grants and only at segment boundaries: `billing:*` covers `billing:read` and
+ * `billing:invoices:read`, not `billingx:read`. `*` covers everything outside the reserved
+ * `api_keys:` namespace, which only a literal grant or `api_keys:*` opens.
+ */
+export function grantCovers(grant: string, required: string): boolean {
+  if (grant === required) return true;
+  if (grant === '*') return !required.startsWith(RESERVED_PERMISSION_NAMESPACE);
+  if (!grant.endsWith(':*')) return false;
+  const base = grant.slice(0, -1); // keeps the trailing ':'
+  return required.length > base.length && required.startsWith(base);
+}
+
+/** Whether a set of grants covers one required permission. */
+export function grantsCover(grants: readonly string[], required: string): boolean {
+  return grants.some((grant) => grantCovers(grant, required));
+}
+
+/** Whether grants satisfy a requirement: a list needs all, `{ anyOf }` needs one. */
+export function satisfiesRequirement(
+  grants: readonly string[],
+  requirement: readonly string[] | { anyOf: readonly string[] } | undefined,
+): boolean {
+  if (!requirement) return true;
+  if (Array.isArray(requirement)) return requirement.every((p) => grantsCover(grants, p));
+  const anyOf = (requirement as { anyOf: readonly string[] }).anyOf;
+  return anyOf.length === 0 || anyOf.some((p) => grantsCover(grants, p));
+}
+
+/** Permission names: segments of `[A-Za-z0-9_.-]` separated by `:`, `*` only as a whole last segment. */
+export const PERMISSION_NAME_PATTERN = /^(\*|[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)*(:\*)?)$/;

@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { Brackets, In, type DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { ApiKeyEntity } from '../entities/api-key.entity.js';
+import { ApiKeyPermissionEntity } from '../entities/api-key-permission.entity.js';
+import { ApiKeyRoleEntity } from '../entities/api-key-role.entity.js';
+import type { ApiKeyStatus } from '../interfaces/api-key.interface.js';
+import { WriteSerializer } from './write-serializer.js';
+
+const KEY_RELATIONS = { permissions: true, roles: { permissions: true } } as const;
+
+/** Names of the join tables, fixed by the entities. @internal */
+const PERMISSION_GRANTS = 'api_key_permission_grants';
+const ROLE_GRANTS = 'api_key_role_grants';
+
+/** A page position: the last row's (createdAt, id). @internal */
+export interface KeyCursor {
+  createdAt: number;
+  id: string;
+}
+
+export interface KeyListFilter {
+  ownerId?: string;
+  namespace?: string;
+  status?: ApiKeyStatus;
+  cursor?: KeyCursor;
+  limit: number;
+  now: number;
+}
+
+/**
+ * Every query the library makes against the key tables, in one place. Writes go through
+ * the WriteSerializer so that SQLite never interleaves them with a transaction.
+ * @internal
+ */
+export class ApiKeyStore {
+  readonly writes: WriteSerializer;
+
+  constructor(readonly dataSource: DataSource) {
+    this.writes = WriteSerializer.for(dataSource);
+  }
+
+  private get keys() {
+    return this.dataSource.getRepository(ApiKeyEntity);
+  }
+
+  findByHashes(hashes: string[]): Promise<ApiKeyEntity | null> {
+    return this.keys.findOne({ where: { hash: In(hashes) }, relations: KEY_RELATIONS });
+  }
+
+  findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<ApiKeyEntity | null> {
+    return manager.getRepository(ApiKeyEntity).findOne({ where: { id }, relations: KEY_RELATIONS });
+  }
+
+  /** Permissions of each named role that exists. */
+  async findRolePermissions(names: string[]): Promise<Map<string, string[]>> {
+    if (names.length === 0) return new Map();
+    const roles = await this.dataSource
+      .getRepository(ApiKeyRoleEntity)
+      .find({ where: { name: In(names) }, relations: { permissions: true } });
+    return new Map(roles.map((role) => [role.name, role.permissions.map((p) => p.name)]));
+  }
+
+  /** Inserts a key with its grants; permissions and roles unknown so far are created. */
+  async insert(manager: EntityManager, key: ApiKeyEntity, permissions: string[], roles: string[], now: number) {
+    await manager.getRepository(ApiKeyEntity).insert({ ...key, permissions: undefined, roles: undefined } as any);
+    await this.replaceGrants(manager, key.id, permissions, roles, now);
+  }
+
+  /** Replaces a key's direct permissions and/or roles (undefined leaves one alone). */
+  async replaceGrants(
+    manager: EntityManager,
+    keyId: string,
+    permissions: string[] | undefined,
+    roles: string[] | undefined,
+    now: number,
+  ): Promise<void> {
+    if (permissions) {
+      const ids = await this.ensureNamed(manager, ApiKeyPermissionEntity, permissions, now);
+      await this.replaceJoinRows(manager, PERMISSION_GRANTS, 'permission_id', keyId, ids);
+    }
+    if (roles) {
+      const ids = await this.ensureNamed(manager, ApiKeyRoleEntity, roles, now);
+      await this.replaceJoinRows(manager, ROLE_GRANTS, 'role_id', keyId, ids);
+    }
+  }
+
+  /** Writes only `last_used_at`, and never moves it backwards. */
+  async writeLastUsed(entries: Array<[string, number]>): Promise<void> {
+    if (entries.length === 0) return;
+    await this.writes.transaction(async (manager) => {
+      for (const [id, at] of entries) {
+        await manager
+          .createQueryBuilder()
+          .update(ApiKeyEntity)
+          .set({ lastUsedAt: at })
+          .where('id = :id', { id })
+          .andWhere(new Brackets((q) => q.where('last_used_at IS NULL').orWhere('last_used_at < :at', { at })))
+          .execute();
+      }
+    });
+  }
+
+  /** Moves a row to the current hash version, only if nobody changed its hash meanwhile. */
+  async rehash(id: string, fromHash: string, toHash: string, toVersion: string): Promise<void> {
+    await this.writes.write(() =>
+      this.keys
+        .createQueryBuilder()
+        .update()
+        .set({ hash: toHash, hashVersion: toVersion })
+        .where('id = :id AND hash = :fromHash', { id, fromHash })
+        .execute(),
+    );
+  }
+
+  /** Page of keys, newest first, keyset-paginated on (created_at, id). */
+  async list(filter: KeyListFilter): Promise<ApiKeyEntity[]> {
+    const query = this.keys.createQueryBuilder('k').select('k.id', 'id');
+    if (filter.ownerId !== undefined) query.andWhere('k.owner_id = :ownerId', { ownerId: filter.ownerId });
+    if (filter.namespace !== undefined) query.andWhere('k.namespace = :namespace', { namespace: filter.namespace });
+    if (filter.status) this.whereStatus(query, filter.status, filter.now);
+    if (filter.cursor) {
+      query.andWhere(
+        new Brackets((q) =>
+          q
+            .where('k.created_at < :cursorAt', { cursorAt: filter.cursor!.createdAt })
+            .orWhere('k.created_at = :cursorAt AND k.id < :cursorId', { cursorId: filter.cursor!.id }),
+        ),
+      );
+    }
+    const rows: Array<{ id: string }> = await query
+      .orderBy('k.created_at', 'DESC')
+      .addOrderBy('k.id', 'DESC')
+      .limit(filter.limit)
+      .getRawMany();
+    if (rows.length === 0) return [];
+    const found = await this.keys.find({ where: { id: In(rows.map((r) => r.id)) }, relations: KEY_RELATIONS });
+    const byId = new Map(found.map((k) => [k.id, k]));
+    return rows.map((r) => byId.get(r.id)).filter((k): k is ApiKeyEntity => k !== undefined);
+  }
+
+  /** SQL form of the status precedence in `statusOf` (revoked > disabled > expired > rotated > idle). */
+  private whereStatus(query: SelectQueryBuilder<ApiKeyEntity>, status: ApiKeyStatus, now: number): void {
+    const notRevoked = 'k.revoked_at IS NULL';
+    const enabled = 'k.enabled = :yes';
+    const notExpired = '(k.expires_at IS NULL OR k.expires_at > :now)';
+    const notRotated = 'k.rotation_grace_ends_at IS NULL';
+    const idle = '(k.max_idle_ms IS NOT NULL AND :now - COALESCE(k.last_used_at, k.created_at) > k.max_idle_ms)';
+    const conditions: Record<ApiKeyStatus, string[]> = {
+      revoked: ['k.revoked_at IS NOT NULL'],
+      disabled: [notRevoked, 'k.enabled = :no'],
+      expired: [notRevoked, enabled, 'k.expires_at IS NOT NULL AND k.expires_at <= :now'],
+      rotated: [notRevoked, enabled, notExpired, 'k.rotation_grace_ends_at IS NOT NULL'],
+      idle: [notRevoked, enabled, notExpired, notRotated, idle],
+      active: [notRevoked, enabled, notExpired, notRotated, `NOT ${idle}`],
+    };
+    query.andWhere(conditions[status].join(' AND '), { now, yes: true, no: false });
+  }
+
+  /** Ids of the rows with one of these names, creating the missing ones. */
+  private async ensureNamed(
+    manager: EntityManager,
+    entity: typeof ApiKeyPermissionEntity | typeof ApiKeyRoleEntity,
+    names: string[],
+    now: number,
+  ): Promise<string[]> {
+    const unique = [...new Set(names)];
+    if (unique.length === 0) return [];
+    const repository = manager.getRepository<{ id: string; name: string; createdAt: number }>(entity);
+    const existing = await repository.find({ where: { name: In(unique) } });
+    const missing = unique.filter((name) => !existing.some((row) => row.name === name));
+    if (missing.length > 0) {
+      // orIgnore: a concurrent create of the same name is not an error.
+      await repository
+        .createQueryBuilder()
+        .insert()
+        .values(missing.map((name) => ({ id: randomUUID(), name, createdAt: now })))
+        .orIgnore()
+        .execute();
+      existing.push(...(await repository.find({ where: { name: In(missing) } })));
+    }
+    return existing.map((row) => row.id);
+  }
+
+  private async replaceJoinRows(manager: EntityManager, table: string, column: string, keyId: string, ids: string[]) {
+    await manager.createQueryBuilder().delete().from(table).where('key_id = :keyId', { keyId }).execute();
+    if (ids.length === 0) return;
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(table, ['key_id', column])
+      .values(ids.map((id) => ({ key_id: keyId, [column]: id })))
+      .execute();
+  }
+}

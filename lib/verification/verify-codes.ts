@@ -1,0 +1,38 @@
+/**
+ * Every outcome of a verification, in the order the checks run (SPEC §6). This list and
+ * its messages are the one place the codes are defined.
+ */
+export const VERIFY_CODES = [
+  'MALFORMED',
+  'NOT_FOUND',
+  'IP_NOT_ALLOWED',
+  'REVOKED',
+  'DISABLED',
+  'EXPIRED',
+  'ROTATION_GRACE_EXPIRED',
+  'IDLE_TIMEOUT',
+  'INSUFFICIENT_PERMISSIONS',
+  'RATE_LIMITED',
+  'USAGE_EXCEEDED',
+  'VALID',
+] as const;
+
+export type VerifyCode = (typeof VERIFY_CODES)[number];
+
+/** Codes the guard answers without a verify: no key, brute force, store down. */
+export type GuardOnlyCode = 'MISSING' | 'TOO_MANY_ATTEMPTS' | 'STORE_UNAVAILABLE';
+
+export const VERIFY_MESSAGES: Record<VerifyCode, string> = {
+  MALFORMED: 'The API key is malformed.',
+  NOT_FOUND: 'The API key does not exist.',
+  IP_NOT_ALLOWED: 'The API key may not be used from this address.',
+  REVOKED: 'The API key has been revoked.',
+  DISABLED: 'The API key is disabled.',
+  EXPIRED: 'The API key has expired.',
+  ROTATION_GRACE_EXPIRED: 'The API key was rotated and its grace period has ended; use its successor.',
+  IDLE_TIMEOUT: 'The API key was unused for longer than its idle timeout.',
+  INSUFFICIENT_PERMISSIONS: 'The API key lacks the required permissions.',
+  RATE_LIMITED: 'The API key is over its rate limit.',
+  USAGE_EXCEEDED: 'The API key has no usage credits left.',
+  VALID: 'The API key is valid.',
+};

@@ -1,0 +1,1 @@
+process.env.API_KEYS_TEST_DB = 'sqlite';
