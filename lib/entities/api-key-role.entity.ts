@@ -1,6 +1,6 @@
-import { Column, Entity, Index, JoinTable, ManyToMany, PrimaryColumn, type Relation } from 'typeorm';
+import { Column, Entity, Index, OneToMany, PrimaryColumn, type Relation } from 'typeorm';
 import { epochMs } from './column-transformers.js';
-import { ApiKeyPermissionEntity } from './api-key-permission.entity.js';
+import { ApiKeyRolePermissionEntity } from './api-key-grant.entities.js';
 
 /** A named set of permissions that keys can hold. */
 @Entity({ name: 'api_key_roles' })
@@ -15,15 +15,6 @@ export class ApiKeyRoleEntity {
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt: number;
 
-  @ManyToMany(() => ApiKeyPermissionEntity)
-  @JoinTable({
-    name: 'api_key_role_permissions',
-    joinColumn: { name: 'role_id', referencedColumnName: 'id', foreignKeyConstraintName: 'FK_api_key_role_permissions_role' },
-    inverseJoinColumn: {
-      name: 'permission_id',
-      referencedColumnName: 'id',
-      foreignKeyConstraintName: 'FK_api_key_role_permissions_permission',
-    },
-  })
-  permissions: Relation<ApiKeyPermissionEntity>[];
+  @OneToMany(() => ApiKeyRolePermissionEntity, (grant) => grant.role)
+  permissionGrants: Relation<ApiKeyRolePermissionEntity>[];
 }

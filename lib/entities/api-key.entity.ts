@@ -3,15 +3,13 @@ import {
   Entity,
   Index,
   JoinColumn,
-  JoinTable,
-  ManyToMany,
   ManyToOne,
+  OneToMany,
   PrimaryColumn,
   type Relation,
 } from 'typeorm';
 import { epochMs } from './column-transformers.js';
-import { ApiKeyPermissionEntity } from './api-key-permission.entity.js';
-import { ApiKeyRoleEntity } from './api-key-role.entity.js';
+import { ApiKeyPermissionGrantEntity, ApiKeyRoleGrantEntity } from './api-key-grant.entities.js';
 
 /**
  * One issued key. Only its hash is stored; `start` and `last4` are for display.
@@ -110,23 +108,9 @@ export class ApiKeyEntity {
   parentKey?: Relation<ApiKeyEntity> | null;
 
   /** Direct permission grants. */
-  @ManyToMany(() => ApiKeyPermissionEntity)
-  @JoinTable({
-    name: 'api_key_permission_grants',
-    joinColumn: { name: 'key_id', referencedColumnName: 'id', foreignKeyConstraintName: 'FK_api_key_permission_grants_key' },
-    inverseJoinColumn: {
-      name: 'permission_id',
-      referencedColumnName: 'id',
-      foreignKeyConstraintName: 'FK_api_key_permission_grants_permission',
-    },
-  })
-  permissions: Relation<ApiKeyPermissionEntity>[];
+  @OneToMany(() => ApiKeyPermissionGrantEntity, (grant) => grant.key)
+  permissionGrants: Relation<ApiKeyPermissionGrantEntity>[];
 
-  @ManyToMany(() => ApiKeyRoleEntity)
-  @JoinTable({
-    name: 'api_key_role_grants',
-    joinColumn: { name: 'key_id', referencedColumnName: 'id', foreignKeyConstraintName: 'FK_api_key_role_grants_key' },
-    inverseJoinColumn: { name: 'role_id', referencedColumnName: 'id', foreignKeyConstraintName: 'FK_api_key_role_grants_role' },
-  })
-  roles: Relation<ApiKeyRoleEntity>[];
+  @OneToMany(() => ApiKeyRoleGrantEntity, (grant) => grant.key)
+  roleGrants: Relation<ApiKeyRoleGrantEntity>[];
 }

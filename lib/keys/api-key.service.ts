@@ -37,7 +37,7 @@ import {
   checkOwnerId,
   toEpochMs,
 } from './api-key-input.js';
-import { effectivePermissionsOf, toApiKey, toPrincipal } from './api-key.view.js';
+import { directPermissionsOf, effectivePermissionsOf, roleNamesOf, toApiKey, toPrincipal } from './api-key.view.js';
 import { KeyFormat } from './key-format.js';
 import { KeyHasher, SHA256_HASH_VERSION } from './key-hasher.js';
 import { LastUsedTracker } from './last-used-tracker.js';
@@ -157,7 +157,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
       {
         lineage,
         permissions,
-        roles: (effective.roles ?? []).map((r) => r.name),
+        roles: roleNamesOf(effective),
         now,
         pendingLastUsedAt: (id) => this.lastUsed.pendingFor(id),
       },
@@ -232,8 +232,8 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
       }
       const changed = changedColumns(before, set);
       const grantsChanged =
-        (permissions !== undefined && !sameNames(permissions, before.permissions.map((p) => p.name))) ||
-        (roles !== undefined && !sameNames(roles, before.roles.map((r) => r.name)));
+        (permissions !== undefined && !sameNames(permissions, directPermissionsOf(before))) ||
+        (roles !== undefined && !sameNames(roles, roleNamesOf(before)));
       if (Object.keys(changed).length === 0 && !grantsChanged) return { before, after: before };
       await manager.getRepository(ApiKeyEntity).update({ id }, { ...changed, updatedAt: now } as object);
       if (grantsChanged) await this.store.replaceGrants(manager, id, permissions, roles, now);
@@ -273,7 +273,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
         rotatedToId: null,
         rotationGraceEndsAt: null,
       });
-      await this.store.insert(manager, next, old.permissions.map((p) => p.name), old.roles.map((r) => r.name), now);
+      await this.store.insert(manager, next, directPermissionsOf(old), roleNamesOf(old), now);
       const claimed = await manager
         .createQueryBuilder()
         .update(ApiKeyEntity)

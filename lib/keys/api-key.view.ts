@@ -33,8 +33,8 @@ export function toApiKey(key: ApiKeyEntity, now: number, pendingLastUsedAt?: num
     last4: key.last4,
     hashVersion: key.hashVersion,
     meta: key.meta ?? {},
-    permissions: (key.permissions ?? []).map((p) => p.name).sort(),
-    roles: (key.roles ?? []).map((r) => r.name).sort(),
+    permissions: directPermissionsOf(key),
+    roles: roleNamesOf(key),
     allowedIps: key.allowedIps ?? [],
     enabled: key.enabled,
     disabledBy: key.disabledBy,
@@ -52,10 +52,22 @@ export function toApiKey(key: ApiKeyEntity, now: number, pendingLastUsedAt?: num
   };
 }
 
+/** Direct permission names of a loaded key, sorted. @internal */
+export function directPermissionsOf(key: ApiKeyEntity): string[] {
+  return (key.permissionGrants ?? []).map((grant) => grant.permission.name).sort();
+}
+
+/** Role names of a loaded key, sorted. @internal */
+export function roleNamesOf(key: ApiKeyEntity): string[] {
+  return (key.roleGrants ?? []).map((grant) => grant.role.name).sort();
+}
+
 /** Direct grants ∪ the permissions of every role. @internal */
 export function effectivePermissionsOf(key: ApiKeyEntity): string[] {
-  const names = new Set((key.permissions ?? []).map((p) => p.name));
-  for (const role of key.roles ?? []) for (const p of role.permissions ?? []) names.add(p.name);
+  const names = new Set(directPermissionsOf(key));
+  for (const grant of key.roleGrants ?? []) {
+    for (const carried of grant.role?.permissionGrants ?? []) names.add(carried.permission.name);
+  }
   return [...names].sort();
 }
 
@@ -69,7 +81,7 @@ export function toPrincipal(presented: ApiKeyEntity, effective: ApiKeyEntity, pe
     environment: effective.environment,
     name: effective.name,
     permissions,
-    roles: (effective.roles ?? []).map((r) => r.name).sort(),
+    roles: roleNamesOf(effective),
     meta: effective.meta ?? {},
     expiresAt: toDate(effective.expiresAt),
   };

@@ -6,7 +6,10 @@ import { ApiKeyRoleEntity } from '../entities/api-key-role.entity.js';
 import type { ApiKeyStatus } from '../interfaces/api-key.interface.js';
 import { WriteSerializer } from './write-serializer.js';
 
-const KEY_RELATIONS = { permissions: true, roles: { permissions: true } } as const;
+const KEY_RELATIONS = {
+  permissionGrants: { permission: true },
+  roleGrants: { role: { permissionGrants: { permission: true } } },
+} as const;
 
 /** Names of the join tables, fixed by the entities. @internal */
 const PERMISSION_GRANTS = 'api_key_permission_grants';
@@ -56,13 +59,13 @@ export class ApiKeyStore {
     if (names.length === 0) return new Map();
     const roles = await this.dataSource
       .getRepository(ApiKeyRoleEntity)
-      .find({ where: { name: In(names) }, relations: { permissions: true } });
-    return new Map(roles.map((role) => [role.name, role.permissions.map((p) => p.name)]));
+      .find({ where: { name: In(names) }, relations: { permissionGrants: { permission: true } } });
+    return new Map(roles.map((role) => [role.name, role.permissionGrants.map((g) => g.permission.name)]));
   }
 
   /** Inserts a key with its grants; permissions and roles unknown so far are created. */
   async insert(manager: EntityManager, key: ApiKeyEntity, permissions: string[], roles: string[], now: number) {
-    await manager.getRepository(ApiKeyEntity).insert({ ...key, permissions: undefined, roles: undefined } as any);
+    await manager.getRepository(ApiKeyEntity).insert({ ...key, permissionGrants: undefined, roleGrants: undefined } as object);
     await this.replaceGrants(manager, key.id, permissions, roles, now);
   }
 

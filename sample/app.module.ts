@@ -1,0 +1,30 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { API_KEYS_ENTITIES, API_KEYS_MIGRATIONS, ApiKeysModule } from '../lib/index.js';
+import { ProjectsController } from './projects.controller.js';
+
+export const SAMPLE_DATABASE = process.env.SAMPLE_DB ?? '.sample-data/sample.db';
+mkdirSync(dirname(SAMPLE_DATABASE), { recursive: true });
+
+@Module({
+  imports: [
+    // The host owns TypeORM: the library only needs its entities (and migrations) listed.
+    TypeOrmModule.forRoot({
+      type: 'better-sqlite3',
+      database: SAMPLE_DATABASE,
+      enableWAL: true,
+      entities: [...API_KEYS_ENTITIES],
+      migrations: [...API_KEYS_MIGRATIONS],
+      migrationsRun: true,
+    }),
+    ApiKeysModule.forRoot({
+      keyPrefix: 'sk_demo',
+      // Mounts the admin REST API at /api-keys, protected by keys holding api_keys:admin.
+      admin: { path: 'api-keys' },
+    }),
+  ],
+  controllers: [ProjectsController],
+})
+export class AppModule {}

@@ -1,0 +1,50 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ApiKeyService } from '../lib/index.js';
+import { AppModule, SAMPLE_DATABASE } from './app.module.js';
+import { ensureRootKey } from './root-key.js';
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create(AppModule, { logger: ['error', 'warn', 'log'] });
+  app.enableShutdownHooks(); // flushes buffered lastUsedAt writes on Ctrl-C
+  const port = Number(process.env.PORT ?? 3000);
+  await app.listen(port, '127.0.0.1');
+  const base = `http://127.0.0.1:${port}`;
+
+  // First start: a root key for the admin API, printed once; only its hash is stored.
+  const rootKey = await ensureRootKey(app.get(ApiKeyService));
+  if (rootKey) {
+    process.stdout.write(firstStartBanner(base, rootKey));
+    return;
+  }
+  const logger = new Logger('Sample');
+  logger.log(`Listening on ${base}. The root key was printed on first start only (the database keeps its hash).`);
+  logger.log(`Delete ${SAMPLE_DATABASE} to start over with a new root key.`);
+}
+
+function firstStartBanner(base: string, rootKey: string): string {
+  return `
+nest-api-keys sample is listening on ${base}
+
+Root key (shown once, only its hash is stored):
+  ROOT_KEY=${rootKey}
+
+Try it (bash):
+  # 1. create a key for the owner "acme" that may read projects
+  RES=$(curl -s -X POST ${base}/api-keys/keys -H "x-api-key: $ROOT_KEY" -H 'content-type: application/json' \\
+        -d '{"ownerId":"acme","name":"demo","permissions":["projects:read"]}'); echo "$RES"
+  KEY=$(echo "$RES" | sed -E 's/.*"key":"([^"]+)".*/\\1/'); ID=$(echo "$RES" | sed -E 's/.*"apiKey":\\{"id":"([^"]+)".*/\\1/')
+
+  # 2. call a guarded route: 200
+  curl -s ${base}/projects -H "x-api-key: $KEY"; echo
+  # 3. a route that needs projects:write: 403 INSUFFICIENT_PERMISSIONS
+  curl -s -X POST ${base}/projects -H "Authorization: Bearer $KEY"; echo
+  # 4. revoke the key, then the same call answers 401 REVOKED
+  curl -s -X POST ${base}/api-keys/keys/$ID/revoke -H "x-api-key: $ROOT_KEY"; echo
+  curl -s ${base}/projects -H "x-api-key: $KEY"; echo
+
+`;
+}
+
+void bootstrap();

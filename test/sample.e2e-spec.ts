@@ -1,0 +1,56 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { ApiKeyService } from '../lib/index.js';
+
+// The README's quick start: the sample app, its root key and the flow its curl lines show.
+describe('sample app', () => {
+  const database = join(tmpdir(), `ak_sample_${process.pid}_${Date.now()}.db`);
+  let app: INestApplication;
+  let ensureRootKey: (apiKeys: ApiKeyService) => Promise<string | null>;
+
+  beforeAll(async () => {
+    process.env.SAMPLE_DB = database;
+    const { AppModule } = await import('../sample/app.module.js');
+    ({ ensureRootKey } = await import('../sample/root-key.js'));
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    app = moduleRef.createNestApplication();
+    await app.init();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(database + suffix, { force: true });
+  });
+
+  it('creates a root key once, stores only its hash, and the printed flow works', async () => {
+    const apiKeys = app.get(ApiKeyService);
+    const rootKey = await ensureRootKey(apiKeys);
+    expect(rootKey).toMatch(/^sk_demo_[0-9A-Za-z]+$/);
+    expect(await ensureRootKey(apiKeys)).toBeNull(); // second start: nothing new, nothing printed
+
+    const rows = await app.get<DataSource>(getDataSourceToken()).query('SELECT * FROM api_keys');
+    expect(JSON.stringify(rows)).not.toContain(rootKey);
+
+    const server = app.getHttpServer();
+    const created = await request(server)
+      .post('/api-keys/keys')
+      .set('x-api-key', rootKey!)
+      .send({ ownerId: 'acme', name: 'demo', permissions: ['projects:read'] })
+      .expect(201);
+    const { key, apiKey } = created.body;
+
+    await request(server).get('/projects').set('x-api-key', key).expect(200);
+    const denied = await request(server).post('/projects').set('authorization', `Bearer ${key}`).expect(403);
+    expect(denied.body.code).toBe('INSUFFICIENT_PERMISSIONS');
+    await request(server).post(`/api-keys/keys/${apiKey.id}/revoke`).set('x-api-key', rootKey!).expect(200);
+    const revoked = await request(server).get('/projects').set('x-api-key', key).expect(401);
+    expect(revoked.body.code).toBe('REVOKED');
+    await request(server).get('/hello').expect(200, { hello: 'anonymous' });
+  });
+});
