@@ -17,5 +17,8 @@ export function RequirePermissions(requirement: { anyOf: string[] }): MethodDeco
 export function RequirePermissions(...args: Array<string | { anyOf: string[] }>): MethodDecorator & ClassDecorator {
   const requirement: PermissionRequirement =
     args.length === 1 && typeof args[0] === 'object' ? { anyOf: [...args[0].anyOf] } : (args as string[]);
+  if (!Array.isArray(requirement) && requirement.anyOf.length === 0) {
+    throw new Error('@RequirePermissions({ anyOf }) needs at least one permission.');
+  }
   return SetMetadata(REQUIRE_PERMISSIONS_KEY, requirement);
 }

@@ -23,15 +23,18 @@ export interface ParsedKey {
 export class KeyFormat {
   private readonly minBodyLength: number;
   private readonly maxBodyLength: number;
+  private readonly legacyPattern?: RegExp;
 
   constructor(
     readonly prefix: string,
     readonly keyBytes: number,
-    private readonly legacyPattern?: RegExp,
+    legacyPattern?: RegExp,
   ) {
     if (!KEY_PREFIX_PATTERN.test(prefix)) {
       throw new Error(`nest-api-keys: keyPrefix '${prefix}' must match ${KEY_PREFIX_PATTERN}.`);
     }
+    // A `g` or `y` flag makes RegExp#test stateful (lastIndex): the same key would match, then not.
+    this.legacyPattern = legacyPattern && new RegExp(legacyPattern.source, legacyPattern.flags.replace(/[gy]/g, ''));
     // base62 of n bytes is at most ceil(n*8/log2(62)) chars; leading zero bytes make it shorter.
     this.maxBodyLength = Math.ceil((keyBytes * 8) / Math.log2(62));
     this.minBodyLength = Math.max(1, this.maxBodyLength - 4);

@@ -26,8 +26,8 @@ export function satisfiesRequirement(
 ): boolean {
   if (!requirement) return true;
   if (Array.isArray(requirement)) return requirement.every((p) => grantsCover(grants, p));
-  const anyOf = (requirement as { anyOf: readonly string[] }).anyOf;
-  return anyOf.length === 0 || anyOf.some((p) => grantsCover(grants, p));
+  // An empty anyOf is satisfied by nothing: a misconfigured route fails closed.
+  return (requirement as { anyOf: readonly string[] }).anyOf.some((p) => grantsCover(grants, p));
 }
 
 /** Permission names: segments of `[A-Za-z0-9_.-]` separated by `:`, `*` only as a whole last segment. */

@@ -12,7 +12,7 @@ const UNAVAILABLE_ERROR_NAMES = new Set([
   'ConnectionNotFoundError',
 ]);
 const UNAVAILABLE_MESSAGE =
-  /connection terminated|connection is not open|not connected|pool is (closed|draining|ended)|connection lost|cannot enqueue|the database connection is not open|timeout exceeded when trying to connect|closed state|database is closed/i;
+  /connection terminated|connection is not open|connection is not established|not connected|pool is (closed|draining|ended)|connection lost|cannot enqueue|the database connection is not open|timeout exceeded when trying to connect|closed state|database is closed/i;
 
 /** Whether an error means "the store is down or too slow" (503) rather than a bug (500). @internal */
 export function isStoreUnavailableError(error: unknown): boolean {

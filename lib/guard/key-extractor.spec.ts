@@ -1,0 +1,125 @@
+import { DEFAULT_SOURCES } from '../api-keys.options.js';
+import type { KeySource } from '../interfaces/api-keys-options.interface.js';
+import { KeyFormat } from '../keys/key-format.js';
+import { extractKey } from './key-extractor.js';
+
+const format = new KeyFormat('sk_live', 32);
+const isOurKey = (value: string) => format.hasPrefix(value);
+const KEY = format.generate();
+const OTHER_KEY = format.generate();
+const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+
+type Req = { headers?: Record<string, unknown>; query?: Record<string, unknown> };
+const extract = (request: Req, sources: readonly KeySource[] = DEFAULT_SOURCES) => extractKey(request, sources, isOurKey);
+
+describe('extractKey', () => {
+  it('default sources are the x-api-key header, then Bearer', () => {
+    expect(DEFAULT_SOURCES).toEqual([{ in: 'header', name: 'x-api-key' }, { in: 'bearer' }]);
+  });
+
+  describe('header source', () => {
+    it('reads the configured header (header names are lower-case on the request)', () => {
+      expect(extract({ headers: { 'x-api-key': KEY } })).toBe(KEY);
+      expect(extract({ headers: { 'x-custom-key': KEY } }, [{ in: 'header', name: 'X-Custom-Key' }])).toBe(KEY);
+    });
+
+    it('passes a present header value on even if it does not look like our key (verify answers MALFORMED)', () => {
+      expect(extract({ headers: { 'x-api-key': 'garbage' } })).toBe('garbage');
+    });
+
+    it('trims surrounding whitespace; empty or blank counts as absent', () => {
+      expect(extract({ headers: { 'x-api-key': `  ${KEY}\t` } })).toBe(KEY);
+      expect(extract({ headers: { 'x-api-key': '' } })).toBeUndefined();
+      expect(extract({ headers: { 'x-api-key': '   ' } })).toBeUndefined();
+    });
+
+    it('takes the first value of an array header; non-string values count as absent', () => {
+      expect(extract({ headers: { 'x-api-key': [KEY, OTHER_KEY] } })).toBe(KEY);
+      expect(extract({ headers: { 'x-api-key': [] } })).toBeUndefined();
+      expect(extract({ headers: { 'x-api-key': 42 } })).toBeUndefined();
+      expect(extract({ headers: { 'x-api-key': { value: KEY } } })).toBeUndefined();
+    });
+
+    it('no headers at all is absent', () => {
+      expect(extract({})).toBeUndefined();
+      expect(extract({ headers: {} })).toBeUndefined();
+    });
+  });
+
+  describe('bearer source', () => {
+    it('reads a Bearer value carrying our prefix (scheme is case-insensitive)', () => {
+      expect(extract({ headers: { authorization: `Bearer ${KEY}` } })).toBe(KEY);
+      expect(extract({ headers: { authorization: `bearer ${KEY}` } })).toBe(KEY);
+      expect(extract({ headers: { authorization: `BEARER  ${KEY} ` } })).toBe(KEY);
+    });
+
+    it('a Bearer value without our prefix (a JWT) counts as absent, never as a key', () => {
+      expect(extract({ headers: { authorization: `Bearer ${JWT}` } })).toBeUndefined();
+      expect(extract({ headers: { authorization: 'Bearer sk_test_abc' } })).toBeUndefined();
+      // ...so a later source still gets its chance.
+      expect(extract({ headers: { authorization: `Bearer ${JWT}` } }, [{ in: 'bearer' }, { in: 'header', name: 'x-api-key' }])).toBeUndefined();
+      expect(
+        extract({ headers: { authorization: `Bearer ${JWT}`, 'x-api-key': KEY } }, [{ in: 'bearer' }, { in: 'header', name: 'x-api-key' }]),
+      ).toBe(KEY);
+    });
+
+    it('an empty or malformed Bearer header is absent', () => {
+      for (const authorization of ['Bearer', 'Bearer ', 'Bearer    ', '', `Basic ${KEY}`, `Token ${KEY}`, `Bearer ${KEY} extra`, `Bearer${KEY}`, KEY]) {
+        expect(extract({ headers: { authorization } })).toBeUndefined();
+      }
+    });
+
+    it('takes the first value of an array authorization header', () => {
+      expect(extract({ headers: { authorization: [`Bearer ${KEY}`, `Bearer ${OTHER_KEY}`] } })).toBe(KEY);
+    });
+
+    it('a Bearer legacy key counts when it matches legacyKeyPattern', () => {
+      const legacy = new KeyFormat('sk', 32, /^legacy-[0-9a-f]{8}$/);
+      expect(extractKey({ headers: { authorization: 'Bearer legacy-0123abcd' } }, [{ in: 'bearer' }], (v) => legacy.hasPrefix(v))).toBe(
+        'legacy-0123abcd',
+      );
+      expect(extractKey({ headers: { authorization: `Bearer ${JWT}` } }, [{ in: 'bearer' }], (v) => legacy.hasPrefix(v))).toBeUndefined();
+    });
+  });
+
+  describe('query source', () => {
+    it('is read only when configured', () => {
+      expect(extract({ query: { api_key: KEY } })).toBeUndefined();
+      expect(extract({ query: { api_key: KEY } }, [{ in: 'query', name: 'api_key' }])).toBe(KEY);
+      expect(extract({ query: { api_key: KEY } }, [...DEFAULT_SOURCES, { in: 'query', name: 'api_key' }])).toBe(KEY);
+    });
+
+    it('takes the first of repeated parameters; nested objects and blanks are absent', () => {
+      const sources: KeySource[] = [{ in: 'query', name: 'api_key' }];
+      expect(extract({ query: { api_key: [KEY, OTHER_KEY] } }, sources)).toBe(KEY);
+      expect(extract({ query: { api_key: { nested: KEY } } }, sources)).toBeUndefined();
+      expect(extract({ query: { api_key: '' } }, sources)).toBeUndefined();
+      expect(extract({ query: {} }, sources)).toBeUndefined();
+      expect(extract({}, sources)).toBeUndefined();
+    });
+
+    it('does not read the header of the same name, nor the query for a header source', () => {
+      expect(extract({ headers: { api_key: KEY } }, [{ in: 'query', name: 'api_key' }])).toBeUndefined();
+      expect(extract({ query: { 'x-api-key': KEY } }, [{ in: 'header', name: 'x-api-key' }])).toBeUndefined();
+    });
+  });
+
+  describe('order of sources', () => {
+    const request: Req = { headers: { 'x-api-key': KEY, authorization: `Bearer ${OTHER_KEY}` }, query: { api_key: 'sk_live_query' } };
+
+    it('the first configured source with a value wins', () => {
+      expect(extract(request)).toBe(KEY);
+      expect(extract(request, [{ in: 'bearer' }, { in: 'header', name: 'x-api-key' }])).toBe(OTHER_KEY);
+      expect(extract(request, [{ in: 'query', name: 'api_key' }, ...DEFAULT_SOURCES])).toBe('sk_live_query');
+    });
+
+    it('an empty earlier source falls through to the next', () => {
+      expect(extract({ headers: { 'x-api-key': '', authorization: `Bearer ${OTHER_KEY}` } })).toBe(OTHER_KEY);
+      expect(extract({ headers: { 'x-api-key': '  ' } }, [...DEFAULT_SOURCES, { in: 'query', name: 'k' }])).toBeUndefined();
+    });
+
+    it('no sources, no key', () => {
+      expect(extract(request, [])).toBeUndefined();
+    });
+  });
+});

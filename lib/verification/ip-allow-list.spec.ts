@@ -1,0 +1,124 @@
+import { ipAllowed, isValidIpRule, normalizeIp } from './ip-allow-list.js';
+
+describe('ip allow-list', () => {
+  describe('normalizeIp', () => {
+    it('unwraps IPv4-mapped IPv6 addresses (any case)', () => {
+      expect(normalizeIp('::ffff:10.1.2.3')).toBe('10.1.2.3');
+      expect(normalizeIp('::FFFF:10.1.2.3')).toBe('10.1.2.3');
+      expect(normalizeIp(' ::ffff:192.0.2.1 ')).toBe('192.0.2.1');
+    });
+
+    it('keeps other addresses (trimmed)', () => {
+      expect(normalizeIp('10.1.2.3')).toBe('10.1.2.3');
+      expect(normalizeIp(' 10.1.2.3\t')).toBe('10.1.2.3');
+      expect(normalizeIp('2001:db8::1')).toBe('2001:db8::1');
+      expect(normalizeIp('::1')).toBe('::1');
+      // Not a dotted IPv4 after the prefix: left alone.
+      expect(normalizeIp('::ffff:abcd')).toBe('::ffff:abcd');
+      expect(normalizeIp('::ffff:10.1.2')).toBe('::ffff:10.1.2');
+    });
+
+    it('absent or empty is undefined', () => {
+      expect(normalizeIp(undefined)).toBeUndefined();
+      expect(normalizeIp('')).toBeUndefined();
+    });
+  });
+
+  describe('isValidIpRule', () => {
+    it.each(['10.0.0.1', '10.0.0.0/8', '0.0.0.0/0', '192.0.2.0/24', '10.0.0.0/32', '::1', '2001:db8::/32', '::/0', '2001:db8::1/128', 'fe80::/10'])(
+      'accepts %p',
+      (rule) => {
+        expect(isValidIpRule(rule)).toBe(true);
+      },
+    );
+
+    it.each([
+      '10.0.0.0/33',
+      '2001:db8::/129',
+      '1.2.3',
+      'abc',
+      '',
+      '/8',
+      '10.0.0.0/',
+      '10.0.0.0/-1',
+      '10.0.0.0/8/8',
+      '10.0.0.0/a',
+      '10.0.0.0/ 8',
+      '10.0.0.0/1000',
+      '256.0.0.1',
+      '10.0.0.0 /8',
+      ' 10.0.0.1',
+      'localhost',
+      '10.0.0.0-10.0.0.255',
+      '*',
+    ])('rejects %p', (rule) => {
+      expect(isValidIpRule(rule)).toBe(false);
+    });
+  });
+
+  describe('ipAllowed', () => {
+    it('no rules: every client, even an unknown one', () => {
+      expect(ipAllowed([], undefined)).toBe(true);
+      expect(ipAllowed([], '203.0.113.1')).toBe(true);
+    });
+
+    it('IPv4 CIDR blocks include their edges and nothing outside', () => {
+      const rules = ['192.0.2.0/24'];
+      expect(ipAllowed(rules, '192.0.2.0')).toBe(true);
+      expect(ipAllowed(rules, '192.0.2.255')).toBe(true);
+      expect(ipAllowed(rules, '192.0.3.0')).toBe(false);
+      expect(ipAllowed(rules, '192.0.1.255')).toBe(false);
+    });
+
+    it('single addresses match exactly', () => {
+      expect(ipAllowed(['198.51.100.7'], '198.51.100.7')).toBe(true);
+      expect(ipAllowed(['198.51.100.7'], '198.51.100.8')).toBe(false);
+      expect(ipAllowed(['2001:db8::7'], '2001:db8::7')).toBe(true);
+      expect(ipAllowed(['2001:db8::7'], '2001:db8:0:0:0:0:0:7')).toBe(true);
+      expect(ipAllowed(['2001:db8::7'], '2001:db8::8')).toBe(false);
+    });
+
+    it('IPv6 CIDR blocks', () => {
+      const rules = ['2001:db8::/32'];
+      expect(ipAllowed(rules, '2001:db8::1')).toBe(true);
+      expect(ipAllowed(rules, '2001:db8:ffff:ffff::1')).toBe(true);
+      expect(ipAllowed(rules, '2001:db9::1')).toBe(false);
+      expect(ipAllowed(rules, '10.0.0.1')).toBe(false);
+    });
+
+    it('IPv4-mapped IPv6 clients match IPv4 rules', () => {
+      expect(ipAllowed(['10.0.0.0/8'], '::ffff:10.9.8.7')).toBe(true);
+      expect(ipAllowed(['10.0.0.0/8'], '::ffff:11.9.8.7')).toBe(false);
+    });
+
+    it('mixed v4 and v6 rules: any match allows', () => {
+      const rules = ['10.0.0.0/8', '2001:db8::/32', '192.0.2.9'];
+      expect(ipAllowed(rules, '10.0.0.1')).toBe(true);
+      expect(ipAllowed(rules, '2001:db8::5')).toBe(true);
+      expect(ipAllowed(rules, '192.0.2.9')).toBe(true);
+      expect(ipAllowed(rules, '192.0.2.10')).toBe(false);
+      expect(ipAllowed(rules, '::1')).toBe(false);
+    });
+
+    it('/0 blocks cover their whole family only', () => {
+      expect(ipAllowed(['0.0.0.0/0'], '203.0.113.1')).toBe(true);
+      expect(ipAllowed(['0.0.0.0/0'], '2001:db8::1')).toBe(false);
+      expect(ipAllowed(['::/0'], '2001:db8::1')).toBe(true);
+    });
+
+    it('fails closed when rules exist and the client ip is missing or not an address', () => {
+      const rules = ['0.0.0.0/0', '::/0'];
+      expect(ipAllowed(rules, undefined)).toBe(false);
+      expect(ipAllowed(rules, '')).toBe(false);
+      expect(ipAllowed(rules, 'garbage')).toBe(false);
+      expect(ipAllowed(rules, '10.0.0')).toBe(false);
+    });
+
+    it('each rule set is matched on its own (no cross-talk through the compiled cache)', () => {
+      expect(ipAllowed(['10.0.0.0/8'], '10.0.0.1')).toBe(true);
+      expect(ipAllowed(['11.0.0.0/8'], '10.0.0.1')).toBe(false);
+      expect(ipAllowed(['10.0.0.0/8', '11.0.0.0/8'], '11.0.0.1')).toBe(true);
+      expect(ipAllowed(['10.0.0.0/8'], '11.0.0.1')).toBe(false);
+    });
+  });
+});
