@@ -58,7 +58,10 @@ export class KeysAdminController {
     if (!ownerId) throw ApiKeyValidationError.field('ownerId', 'ownerId is required');
     await this.checkGrants(scope, body.permissions, body.roles);
     const expiresAt = scope.capExpiry(body.expiresAt, this.options.clock.now(), true);
-    return this.apiKeys.create({ ...body, ...scope.defaults(), ownerId, expiresAt }, this.ctx(actor, request));
+    return this.apiKeys.create(
+      { ...body, ...scope.defaults(), ownerId, expiresAt },
+      { ...this.ctx(actor, request), ownerScoped: scope.isScoped },
+    );
   }
 
   @Get()

@@ -46,7 +46,10 @@ import { LastUsedTracker } from './last-used-tracker.js';
 const MAX_LINEAGE_DEPTH = 8;
 const DEFAULT_LIST_LIMIT = 20;
 
-/** Who changes a key through `update`: an owner-scoped actor may not re-enable an admin's disable. */
+/**
+ * Who creates or changes a key: a key an owner-scoped actor disables (or creates disabled) is
+ * `disabledBy: 'owner'`; such an actor may not re-enable an admin's disable.
+ */
 export interface UpdateContext extends ActorContext {
   ownerScoped?: boolean;
 }
@@ -101,10 +104,11 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Issues a key. The raw `key` is in this answer only. */
-  async create(input: CreateApiKeyInput, ctx: ActorContext = {}): Promise<{ key: string; apiKey: ApiKey }> {
+  async create(input: CreateApiKeyInput, ctx: UpdateContext = {}): Promise<{ key: string; apiKey: ApiKey }> {
     const key = this.format.generate();
     const parsed = this.format.parse(key)!;
-    const apiKey = await this.insertKey(input, { ...this.hasher.hash(key), start: parsed.start, last4: parsed.last4 });
+    const stored = { ...this.hasher.hash(key), start: parsed.start, last4: parsed.last4 };
+    const apiKey = await this.insertKey(input, stored, ctx.ownerScoped ? 'owner' : 'admin');
     this.emit('key.created', apiKey, ctx);
     return { key, apiKey };
   }
@@ -121,6 +125,12 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
         throw ApiKeyValidationError.field('key', 'key matches neither the key format of keyPrefix nor legacyKeyPattern');
       }
       stored = { ...this.hasher.hash(input.key), start: parsed.start, last4: parsed.last4 };
+      // Under a pepper the same key may already be stored under another version (an older
+      // pepper, or its imported SHA-256 hash), which the unique index cannot see.
+      const candidates = this.hasher.candidates(input.key);
+      if (candidates.length > 1 && (await this.store.findByHashes(candidates.map((c) => c.hash)))) {
+        throw new ApiKeysError('KEY_EXISTS', 409, 'A key with this value already exists.');
+      }
     } else if (typeof input.hash === 'string' && /^[0-9a-f]{64}$/i.test(input.hash)) {
       stored = { hash: input.hash.toLowerCase(), version: SHA256_HASH_VERSION, start: '', last4: '' };
     } else {
@@ -187,6 +197,9 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     if (query.status !== undefined && !API_KEY_STATUSES.includes(query.status)) {
       throw ApiKeyValidationError.field('status', `status must be one of ${API_KEY_STATUSES.join(', ')}`);
     }
+    // The SQL idle test reads the stored lastUsedAt while each item's status also counts this
+    // instance's unwritten uses: write those first so the filter and the statuses agree.
+    if (query.status === 'active' || query.status === 'idle') await this.lastUsed.flush();
     const rows = await this.store.list({
       ownerId: query.ownerId,
       namespace: query.namespace,
@@ -256,6 +269,9 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     const { version, hash } = this.hasher.hash(key);
     const now = this.options.clock.now();
     const successor = await this.store.writes.transaction(async (manager) => {
+      // Lock first: the successor's foreign key to the old row takes a shared lock there,
+      // and two rotations holding it would deadlock on the claim below (MySQL/MariaDB).
+      await this.store.lockKey(manager, id);
       const old = await this.requireKey(id, manager);
       if (old.revokedAt !== null || old.rotationGraceEndsAt !== null) throw new KeyNotRotatableError();
       const next: ApiKeyEntity = Object.assign(new ApiKeyEntity(), {
@@ -372,6 +388,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   private async insertKey(
     input: CreateApiKeyInput,
     stored: { hash: string; version: string; start: string; last4: string },
+    disabledBy: 'owner' | 'admin' = 'admin',
   ): Promise<ApiKey> {
     const ownerId = checkOwnerId(input?.ownerId);
     const now = this.options.clock.now();
@@ -391,7 +408,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
       meta: checkMeta(input.meta) ?? {},
       allowedIps: checkIpRules(input.allowedIps) ?? [],
       enabled: input.enabled ?? true,
-      disabledBy: input.enabled === false ? 'admin' : null,
+      disabledBy: input.enabled === false ? disabledBy : null,
       createdAt: now,
       updatedAt: now,
       expiresAt,

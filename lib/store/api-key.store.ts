@@ -54,6 +54,20 @@ export class ApiKeyStore {
     return manager.getRepository(ApiKeyEntity).findOne({ where: { id }, relations: KEY_RELATIONS });
   }
 
+  /**
+   * Holds a key's row lock until the transaction ends, so that concurrent changes of one key
+   * queue up instead of deadlocking. SQLite needs none: the WriteSerializer runs our writes one at a time.
+   */
+  async lockKey(manager: EntityManager, id: string): Promise<void> {
+    if (this.writes.serializes) return;
+    await manager
+      .createQueryBuilder(ApiKeyEntity, 'k')
+      .select('k.id', 'id')
+      .where('k.id = :id', { id })
+      .setLock('pessimistic_write')
+      .getRawOne();
+  }
+
   /** Permissions of each named role that exists. */
   async findRolePermissions(names: string[]): Promise<Map<string, string[]>> {
     if (names.length === 0) return new Map();

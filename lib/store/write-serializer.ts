@@ -15,7 +15,8 @@ export class WriteSerializer {
 
   private constructor(
     private readonly dataSource: DataSource,
-    private readonly serialize: boolean,
+    /** Whether writes run one at a time (SQLite's single shared connection). */
+    readonly serializes: boolean,
   ) {}
 
   private static readonly perDataSource = new WeakMap<DataSource, WriteSerializer>();
@@ -32,14 +33,39 @@ export class WriteSerializer {
 
   /** A single write statement (or several that need no atomicity). */
   write<T>(work: () => Promise<T>): Promise<T> {
-    if (!this.serialize) return work();
+    if (!this.serializes) return work();
     const result = this.tail.then(work, work);
     this.tail = result.catch(() => undefined);
     return result;
   }
 
-  /** A transaction; on SQLite nothing else of ours runs while it is open. */
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.write(() => this.dataSource.transaction(work));
+  /**
+   * A transaction; on SQLite nothing else of ours runs while it is open. On the servers it
+   * runs at READ COMMITTED whatever the host's default: MySQL/MariaDB's REPEATABLE READ
+   * snapshot would hide rows a concurrent transaction committed meanwhile (a permission that
+   * another create just added, whose insert ours skipped as a duplicate), so the grant would
+   * be lost silently. A transaction the database chose as a deadlock victim is run again
+   * from scratch (it was rolled back whole), as PostgreSQL and MySQL advise.
+   */
+  async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.serializes) return this.write(() => this.dataSource.transaction(work));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction('READ COMMITTED', work);
+      } catch (error) {
+        if (attempt >= MAX_DEADLOCK_ATTEMPTS || !isDeadlock(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      }
+    }
   }
+}
+
+const MAX_DEADLOCK_ATTEMPTS = 5;
+
+/** PostgreSQL deadlock (40P01) or serialization failure (40001); MySQL/MariaDB ER_LOCK_DEADLOCK (1213). */
+function isDeadlock(error: unknown): boolean {
+  const e = (error as { driverError?: { code?: string; errno?: number }; code?: string; errno?: number }) ?? {};
+  const code = e.driverError?.code ?? e.code;
+  const errno = e.driverError?.errno ?? e.errno;
+  return code === '40P01' || code === '40001' || code === 'ER_LOCK_DEADLOCK' || errno === 1213;
 }

@@ -29,6 +29,11 @@ export interface TestAppOptions {
   imports?: any[];
   providers?: any[];
   typeorm?: Partial<DataSourceOptions>;
+  /**
+   * Reuse this database (e.g. a second app on the first app's data) instead of creating a
+   * fresh one. Its owner drops it: `close()` then closes the app only.
+   */
+  database?: TestDatabase;
 }
 
 export interface TestApp {
@@ -43,7 +48,7 @@ export interface TestApp {
 
 /** A real Nest app on a fresh database of the current lane, listening on an ephemeral port. */
 export async function createTestApp(config: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase(config.typeorm);
+  const database = config.database ?? (await createTestDatabase(config.typeorm));
   const name = config.dataSourceName;
   const structural = config.structural ?? {};
   const dataSourceOption = name ? { dataSource: name } : {};
@@ -76,7 +81,7 @@ export async function createTestApp(config: TestAppOptions = {}): Promise<TestAp
     database,
     close: async () => {
       await app.close();
-      await database.drop();
+      if (!config.database) await database.drop();
     },
   };
 }
