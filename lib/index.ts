@@ -46,4 +46,4 @@ export { RotateApiKeyDto } from './admin/dto/rotate-api-key.dto.js';
 export { RevokeManyDto } from './admin/dto/revoke-many.dto.js';
 export { ListApiKeysQueryDto } from './admin/dto/list-api-keys.query.dto.js';
 export { VerifyApiKeyDto } from './admin/dto/verify-api-key.dto.js';
-export { API_KEYS_MIGRATIONS, ApiKeysInitialSchema1763800000000 } from './migrations/index.js';
+export { API_KEYS_MIGRATIONS, ApiKeysInitialSchema1763800000000, ApiKeysQuotas1763900000000 } from './migrations/index.js';

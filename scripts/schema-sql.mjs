@@ -1,9 +1,9 @@
 // Prints the SQL that creates the library's schema on each supported database, from the
-// entities (run `npm run build` first). Used to write lib/migrations/*; compare its output
-// with a migration when an entity changes.
-//   node scripts/schema-sql.mjs sqlite|postgres|mariadb
+// entities (run `npm run build` first). With --pending, it first runs API_KEYS_MIGRATIONS and
+// prints only what the entities still need: the body of the next migration.
+//   node scripts/schema-sql.mjs sqlite|postgres|mariadb [--pending]
 import { DataSource } from 'typeorm';
-import { API_KEYS_ENTITIES } from '../dist/index.js';
+import { API_KEYS_ENTITIES, API_KEYS_MIGRATIONS } from '../dist/index.js';
 
 const type = process.argv[2] ?? 'sqlite';
 const servers = {
@@ -22,8 +22,10 @@ if (type === 'postgres') {
   await admin.query(`CREATE DATABASE \`${scratch}\``);
   options = { ...options, database: scratch };
 }
-const dataSource = new DataSource({ ...options, entities: API_KEYS_ENTITIES });
+const pending = process.argv.includes('--pending');
+const dataSource = new DataSource({ ...options, entities: API_KEYS_ENTITIES, migrations: pending ? API_KEYS_MIGRATIONS : [] });
 await dataSource.initialize();
+if (pending) await dataSource.runMigrations();
 try {
   const sql = await dataSource.driver.createSchemaBuilder().log();
   const show = (q) => (type === 'postgres' ? q.query.replaceAll(`"${scratch}".`, '') : q.query.replaceAll(`\`${scratch}\`.`, ''));

@@ -11,12 +11,12 @@ describe(`API_KEYS_MIGRATIONS on ${lane}`, () => {
     await dataSource.initialize();
     try {
       const applied = await dataSource.runMigrations();
-      expect(applied.map((m) => m.name)).toEqual(['ApiKeysInitialSchema1763800000000']);
+      expect(applied.map((m) => m.name)).toEqual(['ApiKeysInitialSchema1763800000000', 'ApiKeysQuotas1763900000000']);
       // Nothing left for synchronize to do: the migrated schema equals the entities' schema.
       const diff = await dataSource.driver.createSchemaBuilder().log();
       expect(diff.upQueries.map((q) => q.query)).toEqual([]);
 
-      await dataSource.undoLastMigration();
+      for (const _ of applied) await dataSource.undoLastMigration();
       const tables = await dataSource.createQueryRunner().getTables(['api_keys', 'api_key_permissions']);
       expect(tables).toHaveLength(0);
     } finally {

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { RateLimitRule } from '../interfaces/quota.interface.js';
 
 /** Per-owner state shared by all of that owner's keys. */
 @Entity({ name: 'api_key_owners' })
@@ -9,4 +10,8 @@ export class ApiKeyOwnerEntity {
   /** Keys of this owner that are not revoked or purged. */
   @Column({ name: 'active_keys', type: 'int', default: 0 })
   activeKeys: number;
+
+  /** Rate limits every key of this owner draws from, together with its own. */
+  @Column({ name: 'rate_limits', type: 'simple-json', nullable: true })
+  rateLimits: RateLimitRule[] | null;
 }

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { epochMs } from './column-transformers.js';
+import { bigintAsNumber } from './column-transformers.js';
 
 /** A named permission (`billing:read`, `billing:*`). Created on first grant if unknown. */
 @Entity({ name: 'api_key_permissions' })
@@ -14,6 +14,6 @@ export class ApiKeyPermissionEntity {
   @Column({ name: 'description', type: 'varchar', length: 500, nullable: true })
   description: string | null;
 
-  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
+  @Column({ name: 'created_at', type: 'bigint', transformer: bigintAsNumber })
   createdAt: number;
 }

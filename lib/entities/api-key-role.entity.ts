@@ -1,5 +1,5 @@
 import { Column, Entity, Index, OneToMany, PrimaryColumn, type Relation } from 'typeorm';
-import { epochMs } from './column-transformers.js';
+import { bigintAsNumber } from './column-transformers.js';
 import { ApiKeyRolePermissionEntity } from './api-key-grant.entities.js';
 
 /** A named set of permissions that keys can hold. */
@@ -12,7 +12,7 @@ export class ApiKeyRoleEntity {
   @Column({ name: 'name', type: 'varchar', length: 100 })
   name: string;
 
-  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
+  @Column({ name: 'created_at', type: 'bigint', transformer: bigintAsNumber })
   createdAt: number;
 
   @OneToMany(() => ApiKeyRolePermissionEntity, (grant) => grant.role)

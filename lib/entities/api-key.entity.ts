@@ -8,7 +8,9 @@ import {
   PrimaryColumn,
   type Relation,
 } from 'typeorm';
-import { epochMs } from './column-transformers.js';
+import { bigintAsNumber } from './column-transformers.js';
+import type { RateLimitRule, RefillInterval } from '../interfaces/quota.interface.js';
+import { ApiKeyOwnerEntity } from './api-key-owner.entity.js';
 import { ApiKeyPermissionGrantEntity, ApiKeyRoleGrantEntity } from './api-key-grant.entities.js';
 
 /**
@@ -65,22 +67,22 @@ export class ApiKeyEntity {
   @Column({ name: 'disabled_by', type: 'varchar', length: 10, nullable: true })
   disabledBy: 'owner' | 'admin' | null;
 
-  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
+  @Column({ name: 'created_at', type: 'bigint', transformer: bigintAsNumber })
   createdAt: number;
 
-  @Column({ name: 'updated_at', type: 'bigint', transformer: epochMs })
+  @Column({ name: 'updated_at', type: 'bigint', transformer: bigintAsNumber })
   updatedAt: number;
 
-  @Column({ name: 'expires_at', type: 'bigint', nullable: true, transformer: epochMs })
+  @Column({ name: 'expires_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
   expiresAt: number | null;
 
-  @Column({ name: 'max_idle_ms', type: 'bigint', nullable: true, transformer: epochMs })
+  @Column({ name: 'max_idle_ms', type: 'bigint', nullable: true, transformer: bigintAsNumber })
   maxIdleMs: number | null;
 
-  @Column({ name: 'last_used_at', type: 'bigint', nullable: true, transformer: epochMs })
+  @Column({ name: 'last_used_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
   lastUsedAt: number | null;
 
-  @Column({ name: 'revoked_at', type: 'bigint', nullable: true, transformer: epochMs })
+  @Column({ name: 'revoked_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
   revokedAt: number | null;
 
   @Column({ name: 'rotated_from_id', type: 'varchar', length: 36, nullable: true })
@@ -97,8 +99,31 @@ export class ApiKeyEntity {
   @JoinColumn({ name: 'rotated_to_id', foreignKeyConstraintName: 'FK_api_keys_rotated_to' })
   rotatedTo?: Relation<ApiKeyEntity> | null;
 
-  @Column({ name: 'rotation_grace_ends_at', type: 'bigint', nullable: true, transformer: epochMs })
+  @Column({ name: 'rotation_grace_ends_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
   rotationGraceEndsAt: number | null;
+
+  /** Credits left; null means unlimited. */
+  @Column({ name: 'remaining', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  remaining: number | null;
+
+  @Column({ name: 'refill_amount', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  refillAmount: number | null;
+
+  @Column({ name: 'refill_interval', type: 'varchar', length: 10, nullable: true })
+  refillInterval: RefillInterval | null;
+
+  /** Start of the refill period last applied (compare-and-swap target: one refill per period). */
+  @Column({ name: 'last_refill_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  lastRefillAt: number | null;
+
+  /** The key's own rate limits; null or empty means `defaultRateLimits`. */
+  @Column({ name: 'rate_limits', type: 'simple-json', nullable: true })
+  rateLimits: RateLimitRule[] | null;
+
+  /** Per-owner state (shared rate limits). Not a foreign key: the row exists only when set. */
+  @ManyToOne(() => ApiKeyOwnerEntity, { createForeignKeyConstraints: false, nullable: true })
+  @JoinColumn({ name: 'owner_id' })
+  owner?: Relation<ApiKeyOwnerEntity> | null;
 
   @Column({ name: 'parent_key_id', type: 'varchar', length: 36, nullable: true })
   parentKeyId: string | null;
