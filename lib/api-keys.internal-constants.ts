@@ -6,3 +6,7 @@ export const API_KEYS_STRUCTURAL_OPTIONS = Symbol('API_KEYS_STRUCTURAL_OPTIONS')
 export const API_KEYS_DATA_SOURCE = Symbol('API_KEYS_DATA_SOURCE');
 /** @internal Admin-request property holding the resolved admin actor. */
 export const REQUEST_ADMIN_ACTOR_PROPERTY = 'apiKeysAdminActor';
+/** @internal The resolved rate-limit storage (option, host's ThrottlerStorage, or in-process). */
+export const API_KEYS_RATE_LIMIT_STORAGE = Symbol('API_KEYS_RATE_LIMIT_STORAGE');
+/** @internal Brute-force protection, or null when `failedAttempts: false`. */
+export const API_KEYS_FAILED_ATTEMPTS = Symbol('API_KEYS_FAILED_ATTEMPTS');

@@ -8,12 +8,18 @@ import {
   API_KEYS_OPTIONS_TYPE,
   ApiKeysConfigurableModule,
 } from './api-keys.module-definition.js';
+import { getStorageToken } from '@nestjs/throttler';
 import {
   API_KEYS_DATA_SOURCE,
+  API_KEYS_FAILED_ATTEMPTS,
+  API_KEYS_RATE_LIMIT_STORAGE,
   API_KEYS_RESOLVED_OPTIONS,
   API_KEYS_STRUCTURAL_OPTIONS,
 } from './api-keys.internal-constants.js';
-import { resolveOptions } from './api-keys.options.js';
+import { resolveOptions, type ResolvedApiKeysOptions } from './api-keys.options.js';
+import type { RateLimitStorage } from './interfaces/quota.interface.js';
+import { FailedAttempts } from './quotas/failed-attempts.js';
+import { InMemoryRateLimitStorage } from './quotas/in-memory-rate-limit.storage.js';
 import { API_KEYS_ENTITIES } from './entities/index.js';
 import { ApiKeyGuard } from './guard/api-key.guard.js';
 import type { ApiKeysModuleOptions, ApiKeysStructuralOptions } from './interfaces/api-keys-options.interface.js';
@@ -55,6 +61,19 @@ export class ApiKeysModule extends ApiKeysConfigurableModule {
         inject: [API_KEYS_MODULE_OPTIONS],
       },
       { provide: API_KEYS_DATA_SOURCE, useExisting: getDataSourceToken(dataSource) },
+      {
+        // The option, else the host's @nestjs/throttler storage, else the in-process default.
+        provide: API_KEYS_RATE_LIMIT_STORAGE,
+        useFactory: (options: ResolvedApiKeysOptions, hostStorage?: RateLimitStorage) =>
+          options.rateLimitStorage ?? hostStorage ?? new InMemoryRateLimitStorage(options.clock),
+        inject: [API_KEYS_RESOLVED_OPTIONS, { token: getStorageToken(), optional: true }],
+      },
+      {
+        provide: API_KEYS_FAILED_ATTEMPTS,
+        useFactory: (options: ResolvedApiKeysOptions, storage: RateLimitStorage) =>
+          options.failedAttempts ? new FailedAttempts(storage, options.clock, options.failedAttempts) : null,
+        inject: [API_KEYS_RESOLVED_OPTIONS, API_KEYS_RATE_LIMIT_STORAGE],
+      },
       ApiKeyService,
       ApiKeyGuard,
       SchemaCheck,
@@ -66,7 +85,15 @@ export class ApiKeysModule extends ApiKeysConfigurableModule {
       module: ApiKeysCoreModule,
       imports: [...(base.imports ?? []), TypeOrmModule.forFeature(API_KEYS_ENTITIES, dataSource)],
       providers: [...(base.providers ?? []), ...providers],
-      exports: [ApiKeyService, ApiKeyGuard, API_KEYS_RESOLVED_OPTIONS, API_KEYS_DATA_SOURCE, TypeOrmModule],
+      exports: [
+        ApiKeyService,
+        ApiKeyGuard,
+        API_KEYS_RESOLVED_OPTIONS,
+        API_KEYS_DATA_SOURCE,
+        API_KEYS_RATE_LIMIT_STORAGE,
+        API_KEYS_FAILED_ATTEMPTS,
+        TypeOrmModule,
+      ],
     };
     const imports: NonNullable<DynamicModule['imports']> = [core];
     if (admin) {

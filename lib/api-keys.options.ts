@@ -8,10 +8,13 @@ import {
 import type { AdminPolicy, ApiKeysModuleOptions, KeySource } from './interfaces/api-keys-options.interface.js';
 import { systemClock, type ApiKeysClock } from './interfaces/clock.interface.js';
 import type { ApiKeyEvent } from './interfaces/api-key-event.interface.js';
+import type { FailedAttemptsOptions, RateLimitRule, RateLimitStorage } from './interfaces/quota.interface.js';
+import { checkRateLimits } from './keys/api-key-input.js';
 import { KEY_PREFIX_PATTERN } from './keys/key-format.js';
 
 export const DEFAULT_SOURCES: KeySource[] = [{ in: 'header', name: 'x-api-key' }, { in: 'bearer' }];
 const DEFAULT_MAX_GRACE_PERIOD_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_FAILED_ATTEMPTS: FailedAttemptsOptions = { limit: 30, windowMs: 60_000 };
 
 /** Runtime options with every default filled in and checked once at boot. @internal */
 export interface ResolvedApiKeysOptions {
@@ -22,6 +25,9 @@ export interface ResolvedApiKeysOptions {
   sources: KeySource[];
   lastUsedWriteIntervalMs: number;
   storeTimeoutMs: number;
+  defaultRateLimits: RateLimitRule[];
+  rateLimitStorage?: RateLimitStorage;
+  failedAttempts: FailedAttemptsOptions | false;
   adminPolicy: AdminPolicy & { maxGracePeriodMs: number };
   onEvent?: (event: ApiKeyEvent) => void;
   clock: ApiKeysClock;
@@ -55,6 +61,15 @@ export function resolveOptions(options: ApiKeysModuleOptions = {}): ResolvedApiK
     sources: options.sources?.length ? options.sources : DEFAULT_SOURCES,
     lastUsedWriteIntervalMs: positive('lastUsedWriteIntervalMs', options.lastUsedWriteIntervalMs, DEFAULT_LAST_USED_WRITE_INTERVAL_MS),
     storeTimeoutMs: positive('storeTimeoutMs', options.storeTimeoutMs, DEFAULT_STORE_TIMEOUT_MS),
+    defaultRateLimits: checkRateLimits('defaultRateLimits', options.defaultRateLimits) ?? [],
+    rateLimitStorage: options.rateLimitStorage,
+    failedAttempts:
+      options.failedAttempts === false
+        ? false
+        : {
+            limit: positive('failedAttempts.limit', options.failedAttempts?.limit, DEFAULT_FAILED_ATTEMPTS.limit),
+            windowMs: positive('failedAttempts.windowMs', options.failedAttempts?.windowMs, DEFAULT_FAILED_ATTEMPTS.windowMs),
+          },
     adminPolicy: { ...options.adminPolicy, maxGracePeriodMs: options.adminPolicy?.maxGracePeriodMs ?? DEFAULT_MAX_GRACE_PERIOD_MS },
     onEvent: options.onEvent,
     clock: options.clock ?? systemClock,

@@ -4,13 +4,22 @@ export { ApiKeysModule } from './api-keys.module.js';
 export { API_KEYS_MODULE_OPTIONS } from './api-keys.module-definition.js';
 export * from './api-keys.constants.js';
 export * from './api-keys.errors.js';
-export { getApiKeysDataSourceToken, InjectApiKeysDataSource, InjectApiKeysOptions, getApiKeysOptionsToken } from './api-keys.tokens.js';
+export {
+  getApiKeysDataSourceToken,
+  getApiKeysOptionsToken,
+  getApiKeysRateLimitStorageToken,
+  InjectApiKeysDataSource,
+  InjectApiKeysOptions,
+  InjectApiKeysRateLimitStorage,
+} from './api-keys.tokens.js';
 
 export type * from './interfaces/api-keys-options.interface.js';
 export type * from './interfaces/api-key-principal.interface.js';
 export type * from './interfaces/verify-result.interface.js';
 export type * from './interfaces/api-key-event.interface.js';
 export type * from './interfaces/clock.interface.js';
+export { REFILL_INTERVALS } from './interfaces/quota.interface.js';
+export type * from './interfaces/quota.interface.js';
 export { API_KEY_STATUSES } from './interfaces/api-key.interface.js';
 export type * from './interfaces/api-key.interface.js';
 export type { ResolvedApiKeysOptions } from './api-keys.options.js';
@@ -19,6 +28,9 @@ export { ApiKeyService, type UpdateContext, type RevokeManyOptions } from './key
 export { KEY_PREFIX_PATTERN } from './keys/key-format.js';
 export { SHA256_HASH_VERSION } from './keys/key-hasher.js';
 export { VERIFY_CODES, VERIFY_MESSAGES, type VerifyCode, type GuardOnlyCode } from './verification/verify-codes.js';
+export { InMemoryRateLimitStorage } from './quotas/in-memory-rate-limit.storage.js';
+export { RedisThrottlerStorage, type RedisThrottlerStorageOptions } from './quotas/redis-throttler.storage.js';
+export { periodStart, nextPeriodStart } from './quotas/refill-period.js';
 export { grantCovers, grantsCover, satisfiesRequirement, PERMISSION_NAME_PATTERN } from './rbac/permission-matcher.js';
 
 export { ApiKeyGuard } from './guard/api-key.guard.js';
@@ -46,4 +58,5 @@ export { RotateApiKeyDto } from './admin/dto/rotate-api-key.dto.js';
 export { RevokeManyDto } from './admin/dto/revoke-many.dto.js';
 export { ListApiKeysQueryDto } from './admin/dto/list-api-keys.query.dto.js';
 export { VerifyApiKeyDto } from './admin/dto/verify-api-key.dto.js';
+export { RefillDto, RateLimitDto } from './admin/dto/quota.dto.js';
 export { API_KEYS_MIGRATIONS, ApiKeysInitialSchema1763800000000, ApiKeysQuotas1763900000000 } from './migrations/index.js';

@@ -535,7 +535,18 @@ describe('Admin keys API (root key) on express', () => {
       expectValidationError(await api.post('/keys', { ownerId: 'val', namespace: 'has space' }), 'namespace');
       expectValidationError(await api.post('/keys', { ownerId: 'val', meta: 'x' }), 'meta');
       expectValidationError(await api.post('/keys', { ownerId: 'o'.repeat(192) }), 'ownerId');
-      expectValidationError(await api.post('/keys', { ownerId: 'val', remaining: 5 }), 'remaining');
+      expectValidationError(await api.post('/keys', { ownerId: 'val', remaining: -1 }), 'remaining');
+      expectValidationError(await api.post('/keys', { ownerId: 'val', remaining: 1.5 }), 'remaining');
+      expectValidationError(await api.post('/keys', { ownerId: 'val', refill: { amount: 0, interval: 'daily' } }), 'refill.amount');
+      expectValidationError(await api.post('/keys', { ownerId: 'val', refill: { amount: 5, interval: 'yearly' } }), 'refill.interval');
+      expectValidationError(
+        await api.post('/keys', { ownerId: 'val', rateLimits: [{ name: 'x', limit: 0, windowMs: 1000 }] }),
+        'rateLimits.0.limit',
+      );
+      expectValidationError(
+        await api.post('/keys', { ownerId: 'val', rateLimits: [{ name: 'x', limit: 5, windowMs: 1000, extra: 1 }] }),
+        'rateLimits.0.extra',
+      );
     });
 
     it.each(NOT_UUIDS)('a non-UUID id %p answers 404 on every per-key route', async (id) => {

@@ -2,7 +2,12 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext, type Type 
 import { HttpAdapterHost, ModuleRef, Reflector } from '@nestjs/core';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { ADMIN_PERMISSION, REQUEST_API_KEY_PROPERTY } from '../api-keys.constants.js';
-import { API_KEYS_RESOLVED_OPTIONS, REQUEST_ADMIN_ACTOR_PROPERTY } from '../api-keys.internal-constants.js';
+import {
+  API_KEYS_FAILED_ATTEMPTS,
+  API_KEYS_RESOLVED_OPTIONS,
+  REQUEST_ADMIN_ACTOR_PROPERTY,
+} from '../api-keys.internal-constants.js';
+import type { FailedAttempts } from '../quotas/failed-attempts.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
 import { ApiKeyGuard } from '../guard/api-key.guard.js';
 import { apiKeysHttpException } from '../guard/http-error-mapping.js';
@@ -23,10 +28,11 @@ export class AdminAccessGuard extends ApiKeyGuard {
     apiKeys: ApiKeyService,
     adapterHost: HttpAdapterHost,
     @Inject(API_KEYS_RESOLVED_OPTIONS) options: ResolvedApiKeysOptions,
+    @Inject(API_KEYS_FAILED_ATTEMPTS) failedAttempts: FailedAttempts | null,
     @Inject(API_KEYS_ADMIN_OPTIONS) private readonly admin: ApiKeysAdminOptions,
     private readonly moduleRef: ModuleRef,
   ) {
-    super(reflector, apiKeys, adapterHost, options);
+    super(reflector, apiKeys, adapterHost, options, failedAttempts);
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {

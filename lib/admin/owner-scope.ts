@@ -2,7 +2,7 @@ import { RESERVED_PERMISSION_NAMESPACE } from '../api-keys.constants.js';
 import { ApiKeyNotFoundError, ApiKeyValidationError, ForbiddenGrantError } from '../api-keys.errors.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
 import type { ApiKey } from '../interfaces/api-key.interface.js';
-import type { AdminActor } from '../interfaces/api-keys-options.interface.js';
+import type { AdminActor, OwnerKeyDefaults } from '../interfaces/api-keys-options.interface.js';
 import { grantsCover } from '../rbac/permission-matcher.js';
 
 /** Fields an owner-scoped actor may not send: the server sets them (SPEC §9). */
@@ -51,7 +51,7 @@ export class OwnerScope {
   }
 
   /** Server-set defaults of a new key for this actor. */
-  defaults(): { namespace?: string; environment?: string | null; meta?: Record<string, unknown> } {
+  defaults(): OwnerKeyDefaults {
     return this.isScoped ? (this.options.adminPolicy.defaultsFor?.(this.actor) ?? {}) : {};
   }
 

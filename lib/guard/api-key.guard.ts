@@ -10,13 +10,21 @@ import {
   SKIP_API_KEY_KEY,
 } from '../api-keys.constants.js';
 import { StoreUnavailableError } from '../api-keys.errors.js';
-import { API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
+import { API_KEYS_FAILED_ATTEMPTS, API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
 import type { PermissionRequirement } from '../decorators/require-permissions.decorator.js';
 import type { VerifyOptions, VerifyResult } from '../interfaces/verify-result.interface.js';
 import { ApiKeyService } from '../keys/api-key.service.js';
 import { normalizeIp } from '../verification/ip-allow-list.js';
-import { apiKeysHttpException, DENIAL_STATUS, denialHeaders, messageOf, type DenialCode } from './http-error-mapping.js';
+import {
+  apiKeysHttpException,
+  DENIAL_STATUS,
+  denialHeaders,
+  messageOf,
+  rateLimitHeaders,
+  type DenialCode,
+} from './http-error-mapping.js';
+import type { FailedAttempts } from '../quotas/failed-attempts.js';
 import { extractKey } from './key-extractor.js';
 
 /**
@@ -40,6 +48,7 @@ export class ApiKeyGuard implements CanActivate {
     protected readonly apiKeys: ApiKeyService,
     protected readonly adapterHost: HttpAdapterHost,
     @Inject(API_KEYS_RESOLVED_OPTIONS) protected readonly options: ResolvedApiKeysOptions,
+    @Inject(API_KEYS_FAILED_ATTEMPTS) protected readonly failedAttempts: FailedAttempts | null,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -55,9 +64,13 @@ export class ApiKeyGuard implements CanActivate {
       if (this.flag(context, OPTIONAL_API_KEY_KEY)) return true;
       return this.onDenied(context, 'MISSING');
     }
+    const client = this.getTracker(request);
+    // A client past its failed attempts is turned away before any database work.
+    const waitMs = this.failedAttempts?.retryAfterMs(client, raw) ?? 0;
+    if (waitMs > 0) return this.onDenied(context, 'TOO_MANY_ATTEMPTS', { retryAfterMs: waitMs });
     let result: VerifyResult;
     try {
-      result = await this.apiKeys.verify(raw, { ...requirements, ip: this.getTracker(request) });
+      result = await this.apiKeys.verify(raw, { ...requirements, ip: client });
     } catch (error) {
       if (error instanceof StoreUnavailableError) {
         this.logger.warn(`API key store unavailable: ${error.reason}`);
@@ -65,10 +78,22 @@ export class ApiKeyGuard implements CanActivate {
       }
       throw error;
     }
+    if (result.code === 'MALFORMED' || result.code === 'NOT_FOUND') await this.countFailure(client);
     if (!result.valid) return this.onDenied(context, result.code as DenialCode, result);
+    this.failedAttempts?.rememberValid(raw);
+    if (result.rateLimit) this.setHeaders(context, rateLimitHeaders(result.rateLimit, this.options.clock.now()));
     request[REQUEST_API_KEY_PROPERTY] = result.key;
     request[REQUEST_VERIFICATION_PROPERTY] = result;
     return true;
+  }
+
+  /** Counts a failed attempt; the answer is a 401 either way, so a storage outage is only logged. */
+  private async countFailure(client: string | undefined): Promise<void> {
+    try {
+      await this.failedAttempts?.recordFailure(client);
+    } catch (error) {
+      this.logger.warn(`Could not count a failed attempt: ${(error as Error).message}`);
+    }
   }
 
   /** The request object (override for GraphQL or WebSocket contexts). */
@@ -107,15 +132,18 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   /** Sets the denial's headers and throws its HTTP error. Override to change the answer. */
-  protected onDenied(context: ExecutionContext, code: DenialCode, result?: VerifyResult): never {
+  protected onDenied(context: ExecutionContext, code: DenialCode, result?: Partial<VerifyResult>): never {
+    const limitHeaders = code === 'RATE_LIMITED' && result?.rateLimit ? rateLimitHeaders(result.rateLimit, this.options.clock.now()) : {};
+    this.setHeaders(context, { ...limitHeaders, ...denialHeaders(code, result?.retryAfterMs) });
+    throw apiKeysHttpException(DENIAL_STATUS[code], code, messageOf(code));
+  }
+
+  /** Sets headers through the HTTP adapter, so Express and Fastify behave alike. */
+  protected setHeaders(context: ExecutionContext, headers: Record<string, string>): void {
     const response = this.getResponse(context);
     const adapter = this.adapterHost?.httpAdapter;
-    if (response && adapter) {
-      for (const [name, value] of Object.entries(denialHeaders(code, result?.retryAfterMs))) {
-        adapter.setHeader(response, name, value);
-      }
-    }
-    throw apiKeysHttpException(DENIAL_STATUS[code], code, messageOf(code));
+    if (!response || !adapter) return;
+    for (const [name, value] of Object.entries(headers)) adapter.setHeader(response, name, value);
   }
 
   private flag(context: ExecutionContext, key: string): boolean {

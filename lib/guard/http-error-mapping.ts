@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { GuardOnlyCode, VerifyCode } from '../verification/verify-codes.js';
 import { VERIFY_MESSAGES } from '../verification/verify-codes.js';
+import type { RateLimitState } from '../interfaces/verify-result.interface.js';
 
 export type DenialCode = Exclude<VerifyCode, 'VALID'> | GuardOnlyCode;
 
@@ -46,6 +47,18 @@ export function messageOf(code: DenialCode): string {
 /** The library's error body `{ statusCode, error, code, message }` as an HttpException. */
 export function apiKeysHttpException(status: number, code: string, message: string, extra: object = {}): HttpException {
   return new HttpException({ statusCode: status, error: REASON[status] ?? 'Error', code, message, ...extra }, status);
+}
+
+/**
+ * `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (delta-seconds) of the limit
+ * with the least remaining; on success and on RATE_LIMITED alike.
+ */
+export function rateLimitHeaders(state: RateLimitState, now: number): Record<string, string> {
+  return {
+    'RateLimit-Limit': String(state.limit),
+    'RateLimit-Remaining': String(state.remaining),
+    'RateLimit-Reset': String(Math.max(0, Math.ceil((state.resetAt - now) / 1000))),
+  };
 }
 
 /** Headers that go with a denial (SPEC §7). */

@@ -1,3 +1,5 @@
+import type { RateLimitRule, RefillRule, RefillState } from './quota.interface.js';
+
 /** Lifecycle status of a key, in the precedence of the verify chain (SPEC §6, §11). */
 export type ApiKeyStatus = 'active' | 'revoked' | 'disabled' | 'expired' | 'rotated' | 'idle';
 
@@ -26,6 +28,11 @@ export interface ApiKey {
   enabled: boolean;
   disabledBy: 'owner' | 'admin' | null;
   status: ApiKeyStatus;
+  /** Credits left; null means unlimited. */
+  remaining: number | null;
+  refill: RefillState | null;
+  /** The key's own rate limits (empty: `defaultRateLimits` apply). */
+  rateLimits: RateLimitRule[];
   createdAt: Date;
   updatedAt: Date;
   expiresAt: Date | null;
@@ -58,6 +65,11 @@ export interface CreateApiKeyInput {
   expiresAt?: Date | string | number | null;
   maxIdleMs?: number | null;
   enabled?: boolean;
+  /** Usage credits; omitted or null means unlimited. */
+  remaining?: number | null;
+  /** Resets `remaining` to `amount` each period (needs `remaining`). */
+  refill?: RefillRule | null;
+  rateLimits?: RateLimitRule[];
 }
 
 /** Input of `ApiKeyService.import`: an existing raw key, or its SHA-256 hex hash. */
@@ -73,6 +85,12 @@ export interface UpdateApiKeyInput {
   permissions?: string[];
   roles?: string[];
   allowedIps?: string[] | null;
+  /** `null` makes the key unlimited and clears its refill. */
+  remaining?: number | null;
+  /** `null` removes the refill and keeps `remaining`. */
+  refill?: RefillRule | null;
+  /** `null` or `[]` falls back to `defaultRateLimits`. */
+  rateLimits?: RateLimitRule[] | null;
 }
 
 /** Filters of `ApiKeyService.list`. */

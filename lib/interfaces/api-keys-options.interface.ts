@@ -1,6 +1,7 @@
 import type { ModuleMetadata, Type, CanActivate } from '@nestjs/common';
 import type { ApiKeysClock } from './clock.interface.js';
 import type { ApiKeyEvent } from './api-key-event.interface.js';
+import type { FailedAttemptsOptions, RateLimitRule, RateLimitStorage, RefillRule } from './quota.interface.js';
 
 /** Where the guard looks for a key, in order. */
 export type KeySource =
@@ -22,6 +23,10 @@ export interface OwnerKeyDefaults {
   namespace?: string;
   environment?: string | null;
   meta?: Record<string, unknown>;
+  /** Credits, refill and rate limits of the plan the owner is on. */
+  remaining?: number | null;
+  refill?: RefillRule | null;
+  rateLimits?: RateLimitRule[];
 }
 
 /** Rules for the admin API when the host's own guards protect it (`admin.guards`). */
@@ -54,6 +59,16 @@ export interface ApiKeysModuleOptions {
   lastUsedWriteIntervalMs?: number;
   /** A store call slower than this answers 503 STORE_UNAVAILABLE. Default 1000. */
   storeTimeoutMs?: number;
+  /** Rate limits of keys that have none of their own. Default none. */
+  defaultRateLimits?: RateLimitRule[];
+  /**
+   * Where rate-limit counters live. Default: the host's `@nestjs/throttler` storage when it
+   * registers one, else the library's in-process storage (which reads `clock`). Use
+   * `RedisThrottlerStorage` when several instances share limits.
+   */
+  rateLimitStorage?: RateLimitStorage;
+  /** Brute-force protection per client; `false` turns it off. Default 30 per 60000 ms. */
+  failedAttempts?: Partial<FailedAttemptsOptions> | false;
   /** Admin API rules (owner scoping, grants, caps). */
   adminPolicy?: AdminPolicy;
   /** Called for every library event; a throwing handler never breaks a request. */

@@ -1,6 +1,7 @@
 import { ApiKeyValidationError } from '../api-keys.errors.js';
 import { PERMISSION_NAME_PATTERN } from '../rbac/permission-matcher.js';
 import { isValidIpRule } from '../verification/ip-allow-list.js';
+import { REFILL_INTERVALS, type RateLimitRule, type RefillInterval, type RefillRule } from '../interfaces/quota.interface.js';
 
 /**
  * Checks of service inputs that hold whoever calls (host code or the admin API), so a bad
@@ -52,4 +53,39 @@ export function checkMeta(meta: unknown): Record<string, unknown> | undefined {
   }
   if (JSON.stringify(meta).length > 8192) throw ApiKeyValidationError.field('meta', 'meta must be at most 8 KB as JSON');
   return meta as Record<string, unknown>;
+}
+
+const LIMIT_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+export const MAX_RATE_LIMITS = 10;
+
+/** Named limits: unique names, integer limit ≥ 1 and window ≥ 1 ms, mode enforce or report. */
+export function checkRateLimits(field: string, value: unknown): RateLimitRule[] | undefined {
+  if (value === undefined) return undefined;
+  const fail = (message: string) => ApiKeyValidationError.field(field, message);
+  if (!Array.isArray(value) || value.length > MAX_RATE_LIMITS) throw fail(`${field} must be an array of at most ${MAX_RATE_LIMITS} limits`);
+  const names = new Set<string>();
+  return value.map((rule: Record<string, unknown>) => {
+    if (!rule || typeof rule !== 'object') throw fail(`${field} must hold { name, limit, windowMs } objects`);
+    const { name, limit, windowMs, mode } = rule;
+    if (typeof name !== 'string' || !LIMIT_NAME.test(name)) throw fail(`${field}: name must be 1–64 characters of letters, digits, _ . : -`);
+    if (names.has(name)) throw fail(`${field}: the name '${name}' is used twice`);
+    names.add(name);
+    if (!Number.isSafeInteger(limit) || (limit as number) < 1) throw fail(`${field}: limit must be an integer ≥ 1`);
+    if (!Number.isSafeInteger(windowMs) || (windowMs as number) < 1) throw fail(`${field}: windowMs must be an integer ≥ 1`);
+    if (mode !== undefined && mode !== 'enforce' && mode !== 'report') throw fail(`${field}: mode must be 'enforce' or 'report'`);
+    return { name, limit: limit as number, windowMs: windowMs as number, ...(mode ? { mode: mode as 'enforce' | 'report' } : {}) };
+  });
+}
+
+/** A refill: integer amount ≥ 1 and a calendar interval. */
+export function checkRefill(value: unknown): RefillRule | null | undefined {
+  if (value === undefined || value === null) return value;
+  const { amount, interval } = (value ?? {}) as Record<string, unknown>;
+  if (typeof value !== 'object' || !Number.isSafeInteger(amount) || (amount as number) < 1) {
+    throw ApiKeyValidationError.field('refill', 'refill.amount must be an integer ≥ 1');
+  }
+  if (!REFILL_INTERVALS.includes(interval as RefillInterval)) {
+    throw ApiKeyValidationError.field('refill', `refill.interval must be one of ${REFILL_INTERVALS.join(', ')}`);
+  }
+  return { amount: amount as number, interval: interval as RefillInterval };
 }

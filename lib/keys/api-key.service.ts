@@ -3,7 +3,11 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { Brackets, type DataSource, type EntityManager } from 'typeorm';
 import { Observable, Subject } from 'rxjs';
 import { DEFAULT_NAMESPACE } from '../api-keys.constants.js';
-import { API_KEYS_DATA_SOURCE, API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
+import {
+  API_KEYS_DATA_SOURCE,
+  API_KEYS_RATE_LIMIT_STORAGE,
+  API_KEYS_RESOLVED_OPTIONS,
+} from '../api-keys.internal-constants.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
 import {
   ApiKeyNotFoundError,
@@ -25,25 +29,25 @@ import type {
 import type { ApiKeyEvent, ApiKeyEventType } from '../interfaces/api-key-event.interface.js';
 import { API_KEY_STATUSES } from '../interfaces/api-key.interface.js';
 import type { VerifyOptions, VerifyResult } from '../interfaces/verify-result.interface.js';
+import type { RateLimitRule, RateLimitStorage } from '../interfaces/quota.interface.js';
+import { periodStart } from '../quotas/refill-period.js';
 import { ApiKeyStore, type KeyCursor } from '../store/api-key.store.js';
-import { withStoreDeadline } from '../store/store-availability.js';
-import { runKeyChecks } from '../verification/verify-chain.js';
-import { VERIFY_MESSAGES, type VerifyCode } from '../verification/verify-codes.js';
+import { ApiKeyVerifier } from '../verification/api-key-verifier.js';
 import {
   checkIpRules,
   checkMeta,
   checkNames,
   checkNonNegativeInteger,
   checkOwnerId,
+  checkRateLimits,
+  checkRefill,
   toEpochMs,
 } from './api-key-input.js';
-import { directPermissionsOf, effectivePermissionsOf, roleNamesOf, toApiKey, toPrincipal } from './api-key.view.js';
+import { directPermissionsOf, roleNamesOf, toApiKey } from './api-key.view.js';
 import { KeyFormat } from './key-format.js';
 import { KeyHasher, SHA256_HASH_VERSION } from './key-hasher.js';
 import { LastUsedTracker } from './last-used-tracker.js';
 
-/** A rotated key's successors are followed at most this far (A → B → C …). */
-const MAX_LINEAGE_DEPTH = 8;
 const DEFAULT_LIST_LIMIT = 20;
 
 /**
@@ -76,16 +80,19 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   private readonly hasher: KeyHasher;
   private readonly store: ApiKeyStore;
   private readonly lastUsed: LastUsedTracker;
+  private readonly verifier: ApiKeyVerifier;
   private readonly logger = new Logger('ApiKeys');
 
   constructor(
     @Inject(API_KEYS_DATA_SOURCE) dataSource: DataSource,
     @Inject(API_KEYS_RESOLVED_OPTIONS) private readonly options: ResolvedApiKeysOptions,
+    @Inject(API_KEYS_RATE_LIMIT_STORAGE) rateLimitStorage: RateLimitStorage,
   ) {
     this.format = new KeyFormat(options.keyPrefix, options.keyBytes, options.legacyKeyPattern);
     this.hasher = new KeyHasher(options.pepper);
     this.store = new ApiKeyStore(dataSource);
     this.lastUsed = new LastUsedTracker(this.store, options.lastUsedWriteIntervalMs);
+    this.verifier = new ApiKeyVerifier(this.format, this.hasher, this.store, this.lastUsed, rateLimitStorage, options);
     this.events$ = this.events.asObservable();
   }
 
@@ -144,42 +151,12 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Verifies a raw key against the checks of SPEC §6 in order and answers the first failure
-   * or VALID. A malformed key costs no database work. Throws StoreUnavailableError when the
-   * database is down or slower than `storeTimeoutMs`.
+   * or VALID; a VALID call is counted by the key's rate limits and spends `cost` credits
+   * (default 1). A malformed key costs no database work. Throws StoreUnavailableError when a
+   * store is down or slower than `storeTimeoutMs`, and ApiKeyValidationError for a bad cost.
    */
-  async verify(raw: string, options: VerifyOptions = {}): Promise<VerifyResult> {
-    checkNonNegativeInteger('cost', options.cost);
-    if (!this.format.parse(raw)) return failure('MALFORMED');
-    const candidates = this.hasher.candidates(raw);
-    const lineage = await withStoreDeadline(async () => {
-      const found = await this.store.findByHashes(candidates.map((c) => c.hash));
-      if (!found || (options.ownerId !== undefined && found.ownerId !== options.ownerId)) return null;
-      return this.loadLineage(found);
-    }, this.options.storeTimeoutMs);
-    if (!lineage) return failure('NOT_FOUND');
-    if (lineage === 'successor-gone') return failure('REVOKED');
-
-    const presented = lineage[0];
-    const effective = lineage[lineage.length - 1];
-    const permissions = effectivePermissionsOf(effective);
-    const now = this.options.clock.now();
-    const code = runKeyChecks(
-      {
-        lineage,
-        permissions,
-        roles: roleNamesOf(effective),
-        now,
-        pendingLastUsedAt: (id) => this.lastUsed.pendingFor(id),
-      },
-      options,
-    );
-    if (code) return failure(code);
-
-    if (!options.dryRun) {
-      for (const key of lineage) this.lastUsed.note(key.id, now);
-    }
-    if (presented.hashVersion !== this.hasher.currentVersion) this.upgradeHash(presented, candidates[0]);
-    return { valid: true, code: 'VALID', message: VERIFY_MESSAGES.VALID, key: toPrincipal(presented, effective, permissions) };
+  verify(raw: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+    return this.verifier.verify(raw, options);
   }
 
   /** A key by id, or null. Never includes the hash. */
@@ -227,12 +204,14 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     if (patch.expiresAt !== undefined) set.expiresAt = toEpochMs('expiresAt', patch.expiresAt) ?? null;
     if (patch.maxIdleMs !== undefined) set.maxIdleMs = checkPositiveMs('maxIdleMs', patch.maxIdleMs);
     if (patch.allowedIps !== undefined) set.allowedIps = patch.allowedIps === null ? [] : checkIpRules(patch.allowedIps)!;
+    if (patch.rateLimits !== undefined) set.rateLimits = patch.rateLimits === null ? null : checkRateLimits('rateLimits', patch.rateLimits)!;
+    const now = this.options.clock.now();
+    Object.assign(set, creditColumns(patch.remaining, patch.refill, now));
     if (patch.enabled !== undefined && typeof patch.enabled !== 'boolean') {
       throw ApiKeyValidationError.field('enabled', 'enabled must be a boolean');
     }
     const permissions = checkNames('permissions', patch.permissions);
     const roles = checkNames('roles', patch.roles);
-    const now = this.options.clock.now();
 
     const { before, after } = await this.store.writes.transaction(async (manager) => {
       const before = await this.requireKey(id, manager);
@@ -370,6 +349,17 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
+  /**
+   * Sets the rate limits every key of an owner draws from, together with its own (`null` or
+   * `[]` removes them). Counters are shared across the owner's keys.
+   */
+  async setOwnerRateLimits(ownerId: string, rateLimits: RateLimitRule[] | null): Promise<{ ownerId: string; rateLimits: RateLimitRule[] }> {
+    checkOwnerId(ownerId);
+    const rules = rateLimits === null ? [] : checkRateLimits('rateLimits', rateLimits)!;
+    await this.store.writes.write(() => this.store.saveOwnerRateLimits(ownerId, rules));
+    return { ownerId, rateLimits: rules };
+  }
+
   /** Permissions of each named role that exists (unknown roles are absent). */
   rolePermissions(roles: string[]): Promise<Map<string, string[]>> {
     return this.store.findRolePermissions(roles);
@@ -419,6 +409,8 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
       rotatedToId: null,
       rotationGraceEndsAt: null,
       parentKeyId: null,
+      rateLimits: checkRateLimits('rateLimits', input.rateLimits) ?? null,
+      ...creditColumns(input.remaining ?? null, input.refill ?? null, now),
     });
     entity.lineageId = entity.id;
     const saved = await this.store.writes
@@ -431,26 +423,6 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
         throw error;
       });
     return this.view(saved);
-  }
-
-  /** The presented row and each successor it was rotated to; 'successor-gone' if a link was purged. */
-  private async loadLineage(presented: ApiKeyEntity): Promise<ApiKeyEntity[] | 'successor-gone'> {
-    const lineage = [presented];
-    let current = presented;
-    while (current.rotationGraceEndsAt !== null && lineage.length < MAX_LINEAGE_DEPTH) {
-      if (current.rotatedToId === null) return 'successor-gone';
-      const next = await this.store.findById(current.rotatedToId);
-      if (!next) return 'successor-gone';
-      lineage.push(next);
-      current = next;
-    }
-    return lineage;
-  }
-
-  private upgradeHash(key: ApiKeyEntity, current: { hash: string; version: string }): void {
-    this.store.rehash(key.id, key.hash, current.hash, current.version).catch((error) => {
-      this.logger.warn(`Could not upgrade the hash of key ${key.id}: ${(error as Error).message}`);
-    });
   }
 
   private async requireKey(id: string, manager: EntityManager): Promise<ApiKeyEntity> {
@@ -473,10 +445,6 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-function failure(code: VerifyCode): VerifyResult {
-  return { valid: false, code, message: VERIFY_MESSAGES[code] };
-}
-
 function checkName(name: unknown): string | null {
   if (name === null) return null;
   if (typeof name !== 'string' || name.length > 200) throw ApiKeyValidationError.field('name', 'name must be a string of at most 200 characters');
@@ -497,9 +465,32 @@ function checkPositiveMs(field: string, value: unknown): number | null {
   return ms ?? null;
 }
 
+/** What a successor takes over from the key it replaces (SPEC §11), the balance included. */
 function pickInherited(old: ApiKeyEntity): Partial<ApiKeyEntity> {
   const { lineageId, ownerId, name, namespace, environment, meta, allowedIps, enabled, disabledBy, expiresAt, maxIdleMs, parentKeyId } = old;
-  return { lineageId, ownerId, name, namespace, environment, meta, allowedIps, enabled, disabledBy, expiresAt, maxIdleMs, parentKeyId };
+  const { remaining, refillAmount, refillInterval, lastRefillAt, rateLimits } = old;
+  return {
+    ...{ lineageId, ownerId, name, namespace, environment, meta, allowedIps, enabled, disabledBy, expiresAt, maxIdleMs, parentKeyId },
+    ...{ remaining, refillAmount, refillInterval, lastRefillAt, rateLimits },
+  };
+}
+
+/**
+ * Credit columns for a create or a patch (SPEC §11): `remaining: null` makes the key
+ * unlimited and clears the refill; `refill: null` keeps `remaining`. A new refill counts
+ * from the current period (the next one refills).
+ */
+function creditColumns(remainingInput: unknown, refillInput: unknown, now: number): Partial<ApiKeyEntity> {
+  const columns: Partial<ApiKeyEntity> = {};
+  const remaining = checkNonNegativeInteger('remaining', remainingInput);
+  const refill = checkRefill(refillInput);
+  if (remaining !== undefined) columns.remaining = remaining;
+  if (remaining === null || refill === null) Object.assign(columns, { refillAmount: null, refillInterval: null, lastRefillAt: null });
+  if (refill) {
+    if (remaining === null) throw ApiKeyValidationError.field('refill', 'a refill needs remaining credits (remaining is null)');
+    Object.assign(columns, { refillAmount: refill.amount, refillInterval: refill.interval, lastRefillAt: periodStart(refill.interval, now) });
+  }
+  return columns;
 }
 
 function changedColumns(before: ApiKeyEntity, set: Partial<ApiKeyEntity>): Partial<ApiKeyEntity> {

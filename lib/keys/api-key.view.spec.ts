@@ -167,6 +167,9 @@ describe('api-key view', () => {
         rotatedToId: null,
         rotationGraceEndsAt: null,
         parentKeyId: null,
+        remaining: null,
+        refill: null,
+        rateLimits: [],
       });
       expect(toApiKey(key, T0 + 3 * HOUR + 1).status).toBe('idle');
     });

@@ -39,6 +39,12 @@ export function toApiKey(key: ApiKeyEntity, now: number, pendingLastUsedAt?: num
     enabled: key.enabled,
     disabledBy: key.disabledBy,
     status: statusOf(key, now, pendingLastUsedAt),
+    remaining: key.remaining ?? null,
+    refill:
+      key.refillInterval && key.refillAmount !== null
+        ? { amount: key.refillAmount, interval: key.refillInterval, lastRefillAt: toDate(key.lastRefillAt) }
+        : null,
+    rateLimits: key.rateLimits ?? [],
     createdAt: new Date(key.createdAt),
     updatedAt: new Date(key.updatedAt),
     expiresAt: toDate(key.expiresAt),

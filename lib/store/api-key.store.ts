@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Brackets, In, type DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { ApiKeyEntity } from '../entities/api-key.entity.js';
+import { ApiKeyOwnerEntity } from '../entities/api-key-owner.entity.js';
 import { ApiKeyPermissionEntity } from '../entities/api-key-permission.entity.js';
+import type { RateLimitRule } from '../interfaces/quota.interface.js';
 import { ApiKeyRoleEntity } from '../entities/api-key-role.entity.js';
 import type { ApiKeyStatus } from '../interfaces/api-key.interface.js';
 import { WriteSerializer } from './write-serializer.js';
@@ -9,6 +11,7 @@ import { WriteSerializer } from './write-serializer.js';
 const KEY_RELATIONS = {
   permissionGrants: { permission: true },
   roleGrants: { role: { permissionGrants: { permission: true } } },
+  owner: true,
 } as const;
 
 /** Names of the join tables, fixed by the entities. @internal */
@@ -66,6 +69,11 @@ export class ApiKeyStore {
       .where('k.id = :id', { id })
       .setLock('pessimistic_write')
       .getRawOne();
+  }
+
+  /** Creates the owner row if needed and sets its shared rate limits (only that column). */
+  async saveOwnerRateLimits(ownerId: string, rateLimits: RateLimitRule[]): Promise<void> {
+    await this.dataSource.getRepository(ApiKeyOwnerEntity).upsert({ ownerId, rateLimits }, ['ownerId']);
   }
 
   /** Permissions of each named role that exists. */

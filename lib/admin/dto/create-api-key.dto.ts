@@ -12,7 +12,11 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateNested,
 } from 'class-validator';
+import { Type } from 'class-transformer';
+import { MAX_RATE_LIMITS } from '../../keys/api-key-input.js';
+import { RateLimitDto, RefillDto } from './quota.dto.js';
 import { IsGrantList, IsIpRule, LABEL_PATTERN } from './validation-rules.js';
 
 /** Body of `POST /keys` and `POST /keys/:id/children`. */
@@ -50,4 +54,14 @@ export class CreateApiKeyDto {
 
   @IsOptional() @IsBoolean()
   enabled?: boolean;
+
+  /** Usage credits (root admins only); null means unlimited. */
+  @IsOptional() @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER)
+  remaining?: number | null;
+
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => RefillDto)
+  refill?: RefillDto | null;
+
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_RATE_LIMITS) @ValidateNested({ each: true }) @Type(() => RateLimitDto)
+  rateLimits?: RateLimitDto[];
 }

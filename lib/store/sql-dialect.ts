@@ -1,0 +1,82 @@
+import type { DataSource } from 'typeorm';
+import { ApiKeyEntity } from '../entities/api-key.entity.js';
+
+/**
+ * The SQL that differs between databases, in one place (DESIGN rule 11). Today: spending
+ * credits in ONE atomic conditional statement that also answers the balance right after
+ * this call's own decrement, so concurrent callers each see a distinct balance.
+ * @internal
+ */
+export interface SqlDialect {
+  /**
+   * Takes `cost` credits from a key that still holds its balance (not rotated away) and has
+   * at least `cost`. Answers the new balance, or null when nothing was taken.
+   */
+  spendCredits(keyId: string, cost: number): Promise<number | null>;
+}
+
+export function sqlDialectFor(dataSource: DataSource): SqlDialect {
+  const type = dataSource.options.type;
+  const table = qualifiedTable(dataSource);
+  if (type === 'mysql' || type === 'mariadb' || type === 'aurora-mysql') return new MySqlDialect(dataSource, table);
+  if (type === 'postgres' || type === 'aurora-postgres' || type === 'cockroachdb') {
+    return new ReturningDialect(dataSource, table, (n) => `$${n}`);
+  }
+  return new ReturningDialect(dataSource, table, () => '?');
+}
+
+/** The escaped, schema-qualified name of `api_keys`. */
+function qualifiedTable(dataSource: DataSource): string {
+  const metadata = dataSource.getMetadata(ApiKeyEntity);
+  const parts = [metadata.schema, metadata.tableName].filter((part): part is string => !!part);
+  return parts.map((part) => dataSource.driver.escape(part)).join('.');
+}
+
+async function runStructured(dataSource: DataSource, sql: string, parameters: unknown[]) {
+  const runner = dataSource.createQueryRunner();
+  try {
+    return await runner.query(sql, parameters, true);
+  } finally {
+    await runner.release();
+  }
+}
+
+/** PostgreSQL and SQLite: `UPDATE … RETURNING`. */
+class ReturningDialect implements SqlDialect {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly table: string,
+    private readonly param: (n: number) => string,
+  ) {}
+
+  async spendCredits(keyId: string, cost: number): Promise<number | null> {
+    const p = this.param;
+    const sql =
+      `UPDATE ${this.table} SET "remaining" = "remaining" - ${p(1)} ` +
+      `WHERE "id" = ${p(2)} AND "remaining" >= ${p(3)} AND "rotation_grace_ends_at" IS NULL RETURNING "remaining"`;
+    const result = await runStructured(this.dataSource, sql, [cost, keyId, cost]);
+    const row = (result.records as Array<{ remaining: string | number }>)[0];
+    return row ? Number(row.remaining) : null;
+  }
+}
+
+/**
+ * MySQL/MariaDB have no `UPDATE … RETURNING` (MariaDB only from 13.0): the new balance is
+ * routed through `LAST_INSERT_ID(expr)`, which the server reports back as this statement's
+ * insert id on the same connection.
+ */
+class MySqlDialect implements SqlDialect {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly table: string,
+  ) {}
+
+  async spendCredits(keyId: string, cost: number): Promise<number | null> {
+    const sql =
+      `UPDATE ${this.table} SET \`remaining\` = LAST_INSERT_ID(\`remaining\` - ?) ` +
+      'WHERE `id` = ? AND `remaining` >= ? AND `rotation_grace_ends_at` IS NULL';
+    const result = await runStructured(this.dataSource, sql, [cost, keyId, cost]);
+    const header = result.raw as { affectedRows?: number; insertId?: number | string };
+    return header.affectedRows === 1 ? Number(header.insertId) : null;
+  }
+}

@@ -1,0 +1,153 @@
+import { Logger } from '@nestjs/common';
+import type { ApiKeyEntity } from '../entities/api-key.entity.js';
+import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
+import type { RateLimitStorage } from '../interfaces/quota.interface.js';
+import type { VerifyOptions, VerifyResult } from '../interfaces/verify-result.interface.js';
+import { checkNonNegativeInteger } from '../keys/api-key-input.js';
+import { effectivePermissionsOf, roleNamesOf, toPrincipal } from '../keys/api-key.view.js';
+import type { KeyFormat } from '../keys/key-format.js';
+import type { HashCandidate, KeyHasher } from '../keys/key-hasher.js';
+import type { LastUsedTracker } from '../keys/last-used-tracker.js';
+import { CreditLedger } from '../quotas/credit-ledger.js';
+import { RateLimiter, type RateLimitBucket } from '../quotas/rate-limiter.js';
+import type { ApiKeyStore } from '../store/api-key.store.js';
+import { withStoreDeadline } from '../store/store-availability.js';
+import { runKeyChecks } from './verify-chain.js';
+import { VERIFY_MESSAGES, type VerifyCode } from './verify-codes.js';
+
+/** A rotated key's successors are followed at most this far (A → B → C …). */
+const MAX_LINEAGE_DEPTH = 8;
+/** Times a spend is retried on a successor when a rotation moved the balance meanwhile. */
+const MAX_SPEND_ATTEMPTS = 3;
+
+/**
+ * The verification of SPEC §6, start to end, in its one fixed order:
+ * MALFORMED (no database) → NOT_FOUND → the stored-key checks of KEY_CHECKS (IP, revoked,
+ * disabled, expired, rotation grace, idle, permissions) → RATE_LIMITED → USAGE_EXCEEDED →
+ * VALID. Only a call that passed everything before a step is counted by it: a rate-limited
+ * call spends no credits. Rate limits and credits always go to the shared stores.
+ * @internal
+ */
+export class ApiKeyVerifier {
+  private readonly rateLimiter: RateLimiter;
+  private readonly ledger: CreditLedger;
+  private readonly logger = new Logger('ApiKeys');
+
+  constructor(
+    private readonly format: KeyFormat,
+    private readonly hasher: KeyHasher,
+    private readonly store: ApiKeyStore,
+    private readonly lastUsed: LastUsedTracker,
+    rateLimitStorage: RateLimitStorage,
+    private readonly options: ResolvedApiKeysOptions,
+  ) {
+    this.rateLimiter = new RateLimiter(rateLimitStorage, options.clock);
+    this.ledger = new CreditLedger(store);
+  }
+
+  async verify(raw: string, options: VerifyOptions): Promise<VerifyResult> {
+    const cost = checkNonNegativeInteger('cost', options.cost) ?? 1;
+    if (!this.format.parse(raw)) return failure('MALFORMED');
+    const candidates = this.hasher.candidates(raw);
+    return withStoreDeadline(() => this.verifyStored(candidates, cost, options), this.options.storeTimeoutMs);
+  }
+
+  private async verifyStored(candidates: HashCandidate[], cost: number, options: VerifyOptions): Promise<VerifyResult> {
+    const found = await this.store.findByHashes(candidates.map((c) => c.hash));
+    if (!found || (options.ownerId !== undefined && found.ownerId !== options.ownerId)) return failure('NOT_FOUND');
+    let lineage = await this.loadLineage(found);
+    if (!lineage) return failure('REVOKED'); // a successor was purged: the lineage ended
+
+    let effective = lineage[lineage.length - 1];
+    const permissions = effectivePermissionsOf(effective);
+    const now = this.options.clock.now();
+    const code = this.check(lineage, permissions, now, options);
+    if (code) return failure(code);
+
+    const result: VerifyResult = { valid: true, code: 'VALID', message: VERIFY_MESSAGES.VALID };
+    if (!options.dryRun) {
+      const limits = await this.rateLimiter.consume(this.rateLimitBuckets(effective));
+      if (limits.state) result.rateLimit = limits.state;
+      if (limits.wouldRateLimit) result.wouldRateLimit = limits.wouldRateLimit;
+      if (limits.deniedBy) return { ...failure('RATE_LIMITED'), rateLimit: limits.state, retryAfterMs: limits.retryAfterMs };
+    }
+
+    if (effective.remaining !== null) {
+      if (options.dryRun || cost === 0) {
+        const balance = this.ledger.balanceWithRefill(effective, now)!;
+        if (balance < cost) return this.usageExceeded(effective, now, balance);
+        result.remaining = balance;
+      } else {
+        for (let attempt = 1; ; attempt++) {
+          if (this.ledger.refillDue(effective, now)) await this.ledger.refill(effective, now);
+          const balance = await this.ledger.spend(effective.id, cost);
+          if (balance !== null) {
+            result.remaining = balance;
+            break;
+          }
+          // Nothing taken: too few credits, or a rotation moved the balance to a successor
+          // meanwhile; then the successor is checked and charged instead.
+          const fresh = attempt < MAX_SPEND_ATTEMPTS ? await this.store.findById(found.id) : null;
+          const reloaded = fresh ? await this.loadLineage(fresh) : null;
+          const next = reloaded?.[reloaded.length - 1];
+          if (!next || next.id === effective.id) return this.usageExceeded(effective, now);
+          const recheck = this.check(reloaded!, effectivePermissionsOf(next), now, options);
+          if (recheck) return failure(recheck);
+          lineage = reloaded!;
+          effective = next;
+        }
+      }
+    }
+
+    if (!options.dryRun) for (const key of lineage) this.lastUsed.note(key.id, now);
+    if (found.hashVersion !== this.hasher.currentVersion) this.upgradeHash(found, candidates[0]);
+    result.key = toPrincipal(found, effective, permissions);
+    return result;
+  }
+
+  private check(lineage: ApiKeyEntity[], permissions: string[], now: number, options: VerifyOptions): VerifyCode | null {
+    const roles = roleNamesOf(lineage[lineage.length - 1]);
+    return runKeyChecks({ lineage, permissions, roles, now, pendingLastUsedAt: (id) => this.lastUsed.pendingFor(id) }, options);
+  }
+
+  /** The key's own limits (or the defaults) and its owner's shared limits. */
+  private rateLimitBuckets(key: ApiKeyEntity): RateLimitBucket[] {
+    const own = key.rateLimits?.length ? key.rateLimits : this.options.defaultRateLimits;
+    return [
+      ...own.map((rule) => ({ scope: `key:${key.lineageId}`, rule })),
+      ...(key.owner?.rateLimits ?? []).map((rule) => ({ scope: `owner:${key.ownerId}`, rule })),
+    ];
+  }
+
+  private usageExceeded(key: ApiKeyEntity, now: number, balance?: number): VerifyResult {
+    const retryAfterMs = this.ledger.retryAfterMs(key, now);
+    return {
+      ...failure('USAGE_EXCEEDED'),
+      ...(balance !== undefined ? { remaining: balance } : {}),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
+  }
+
+  /** The presented row and each successor it was rotated to; null if a link was purged. */
+  async loadLineage(presented: ApiKeyEntity): Promise<ApiKeyEntity[] | null> {
+    const lineage = [presented];
+    let current = presented;
+    while (current.rotationGraceEndsAt !== null && lineage.length < MAX_LINEAGE_DEPTH) {
+      const next = current.rotatedToId === null ? null : await this.store.findById(current.rotatedToId);
+      if (!next) return null;
+      lineage.push(next);
+      current = next;
+    }
+    return lineage;
+  }
+
+  private upgradeHash(key: ApiKeyEntity, current: HashCandidate): void {
+    this.store.rehash(key.id, key.hash, current.hash, current.version).catch((error) => {
+      this.logger.warn(`Could not upgrade the hash of key ${key.id}: ${(error as Error).message}`);
+    });
+  }
+}
+
+function failure(code: VerifyCode): VerifyResult {
+  return { valid: false, code, message: VERIFY_MESSAGES[code] };
+}
