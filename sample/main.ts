@@ -31,13 +31,17 @@ Root key (shown once, only its hash is stored):
   ROOT_KEY=${rootKey}
 
 Try it (bash):
-  # 1. create a key for the owner "acme" that may read projects
+  # 1. create a key for the owner "acme" that may read projects, with 100 credits
+  #    and at most 10 calls a minute
   RES=$(curl -s -X POST ${base}/api-keys/keys -H "x-api-key: $ROOT_KEY" -H 'content-type: application/json' \\
-        -d '{"ownerId":"acme","name":"demo","permissions":["projects:read"]}'); echo "$RES"
+        -d '{"ownerId":"acme","name":"demo","permissions":["projects:read"],"remaining":100,
+             "rateLimits":[{"name":"per-minute","limit":10,"windowMs":60000}]}'); echo "$RES"
   KEY=$(echo "$RES" | sed -E 's/.*"key":"([^"]+)".*/\\1/'); ID=$(echo "$RES" | sed -E 's/.*"apiKey":\\{"id":"([^"]+)".*/\\1/')
 
-  # 2. call a guarded route: 200
-  curl -s ${base}/projects -H "x-api-key: $KEY"; echo
+  # 2. call a guarded route: 200, with RateLimit-* headers
+  curl -si ${base}/projects -H "x-api-key: $KEY" | grep -iE '^(HTTP|ratelimit)|projects'
+  # 2b. a route that costs 5 credits
+  curl -s ${base}/projects/export -H "x-api-key: $KEY"; echo
   # 3. a route that needs projects:write: 403 INSUFFICIENT_PERMISSIONS
   curl -s -X POST ${base}/projects -H "Authorization: Bearer $KEY"; echo
   # 4. revoke the key, then the same call answers 401 REVOKED

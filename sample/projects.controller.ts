@@ -1,5 +1,6 @@
 import { Controller, Get, Post, UseGuards } from '@nestjs/common';
 import {
+  ApiKeyCost,
   ApiKeyGuard,
   ApiKeyVerification,
   CurrentApiKey,
@@ -23,6 +24,14 @@ export class ProjectsController {
   @Get('projects')
   list(@CurrentApiKey() key: ApiKeyPrincipal) {
     return { owner: key.ownerId, projects: this.projects };
+  }
+
+  /** An expensive call: spends 5 credits of a key with a balance (429 USAGE_EXCEEDED when out). */
+  @RequirePermissions('projects:read')
+  @ApiKeyCost(5)
+  @Get('projects/export')
+  export(@ApiKeyVerification() result: VerifyResult) {
+    return { exported: this.projects.length, creditsLeft: result.remaining ?? 'unlimited' };
   }
 
   /** Needs `projects:write`: a read-only key gets 403 INSUFFICIENT_PERMISSIONS. */

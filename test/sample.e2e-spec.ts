@@ -41,11 +41,21 @@ describe('sample app', () => {
     const created = await request(server)
       .post('/api-keys/keys')
       .set('x-api-key', rootKey!)
-      .send({ ownerId: 'acme', name: 'demo', permissions: ['projects:read'] })
+      .send({
+        ownerId: 'acme',
+        name: 'demo',
+        permissions: ['projects:read'],
+        remaining: 100,
+        rateLimits: [{ name: 'per-minute', limit: 10, windowMs: 60000 }],
+      })
       .expect(201);
     const { key, apiKey } = created.body;
 
-    await request(server).get('/projects').set('x-api-key', key).expect(200);
+    const listed = await request(server).get('/projects').set('x-api-key', key).expect(200);
+    expect(listed.headers['ratelimit-limit']).toBe('10');
+    expect(listed.headers['ratelimit-remaining']).toBe('9');
+    const exported = await request(server).get('/projects/export').set('x-api-key', key).expect(200);
+    expect(exported.body).toEqual({ exported: 2, creditsLeft: 94 }); // 100 - 1 (list) - 5 (export)
     const denied = await request(server).post('/projects').set('authorization', `Bearer ${key}`).expect(403);
     expect(denied.body.code).toBe('INSUFFICIENT_PERMISSIONS');
     await request(server).post(`/api-keys/keys/${apiKey.id}/revoke`).set('x-api-key', rootKey!).expect(200);

@@ -222,6 +222,9 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
         set.enabled = patch.enabled;
         set.disabledBy = patch.enabled ? null : ctx.ownerScoped ? 'owner' : 'admin';
       }
+      if (set.refillInterval && (set.remaining === undefined ? before.remaining : set.remaining) === null) {
+        throw ApiKeyValidationError.field('refill', 'a refill needs remaining credits: set remaining too');
+      }
       const changed = changedColumns(before, set);
       const grantsChanged =
         (permissions !== undefined && !sameNames(permissions, directPermissionsOf(before))) ||
