@@ -46,7 +46,8 @@ export class FailedAttempts {
       0,
       'api-keys:failed-attempts',
     );
-    if (record.totalHits > this.options.limit) {
+    // `limit` failures are allowed per window: the one that reaches it blocks the next attempt.
+    if (record.totalHits >= this.options.limit) {
       if (this.blockedUntil.size >= MAX_BLOCKED_CLIENTS) this.evictExpired();
       this.blockedUntil.set(client, this.clock.now() + Math.max(1, record.timeToExpire) * 1000);
     }

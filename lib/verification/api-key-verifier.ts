@@ -69,7 +69,7 @@ export class ApiKeyVerifier {
       const limits = await this.rateLimiter.consume(this.rateLimitBuckets(effective));
       if (limits.state) result.rateLimit = limits.state;
       if (limits.wouldRateLimit) result.wouldRateLimit = limits.wouldRateLimit;
-      if (limits.deniedBy) return { ...failure('RATE_LIMITED'), rateLimit: limits.state, retryAfterMs: limits.retryAfterMs };
+      if (limits.deniedBy) return { ...result, ...failure('RATE_LIMITED'), retryAfterMs: limits.retryAfterMs };
     }
 
     if (effective.remaining !== null) {
