@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { ApiKeyEntity } from '../lib/index.js';
 import { createTestApp, type Platform, type TestApp } from './utils/test-app.js';
+import { expectNotFound, expectValidationError } from './utils/http-expectations.js';
 
 // The admin REST API under root-key protection (SPEC §9, §11): every /keys route, /verify,
 // validation, and who may call it. Time moves only through the injected clock.
@@ -44,22 +45,6 @@ function adminApi(h: Harness) {
 
 function rows(h: Harness) {
   return h.t.dataSource.getRepository(ApiKeyEntity);
-}
-
-function expectValidationError(res: request.Response, field: string) {
-  expect(res.status).toBe(400);
-  expect(res.body).toEqual({
-    statusCode: 400,
-    error: 'Bad Request',
-    code: 'VALIDATION_FAILED',
-    message: expect.any(String),
-    errors: expect.arrayContaining([{ field, messages: expect.arrayContaining([expect.any(String)]) }]),
-  });
-}
-
-function expectNotFound(res: request.Response) {
-  expect(res.status).toBe(404);
-  expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: expect.any(String) });
 }
 
 describe('Admin keys API (root key) on express', () => {

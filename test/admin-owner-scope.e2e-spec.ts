@@ -2,6 +2,7 @@ import { Injectable, Module, type CanActivate, type ExecutionContext } from '@ne
 import request from 'supertest';
 import { ApiKeyEntity, ApiKeyPermissionEntity, ApiKeyRoleEntity, type AdminActor } from '../lib/index.js';
 import { createTestApp, type Platform, type TestApp } from './utils/test-app.js';
+import { NOT_FOUND_BODY, expectForbiddenGrant, expectValidationError } from './utils/http-expectations.js';
 
 // The admin API behind host guards, with owner-scoped (self-service) actors (SPEC §9).
 // The host's guard injects a host service that only `admin.imports` provides, so it only
@@ -93,23 +94,6 @@ function as(h: Harness, user: string | null) {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function expectValidationError(res: request.Response, field: string) {
-  expect(res.status).toBe(400);
-  expect(res.body).toEqual({
-    statusCode: 400,
-    error: 'Bad Request',
-    code: 'VALIDATION_FAILED',
-    message: expect.any(String),
-    errors: expect.arrayContaining([{ field, messages: expect.arrayContaining([expect.any(String)]) }]),
-  });
-}
-
-function expectForbiddenGrant(res: request.Response) {
-  expect(res.status).toBe(403);
-  expect(res.body).toEqual({ statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN_GRANT', message: expect.any(String) });
-}
-
-const NOT_FOUND_BODY = { statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: expect.any(String) };
 
 describe('Owner-scoped admin API behind host guards on express', () => {
   let h: Harness;

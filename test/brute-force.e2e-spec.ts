@@ -4,6 +4,7 @@ import { VERIFY_MESSAGES, type ApiKeysModuleOptions } from '../lib/index.js';
 import { KeyFormat } from '../lib/keys/key-format.js';
 import { lane } from './utils/databases.js';
 import { PLATFORMS, createTestApp, type Platform, type TestApp } from './utils/test-app.js';
+import { SqlRecorder } from './utils/sql-recorder.js';
 
 const START = Date.UTC(2030, 0, 1);
 /** Real-format keys of the apps' prefix: valid checksum, never issued. */
@@ -16,28 +17,15 @@ const TOO_MANY_ATTEMPTS_BODY = {
   message: 'Too many failed attempts; retry later.',
 };
 
-/** Counts every SQL statement TypeORM runs on the app's DataSource. */
-class QueryCounter implements TypeOrmLogger {
-  count = 0;
-  logQuery(): void {
-    this.count++;
-  }
-  logQueryError(): void {}
-  logQuerySlow(): void {}
-  logSchemaBuild(): void {}
-  logMigration(): void {}
-  log(): void {}
-}
-
 interface Harness {
   t: TestApp;
-  queries: QueryCounter;
+  queries: SqlRecorder;
   get(path: string, key: string): request.Test;
 }
 
 /** An app on a test clock that counts its SQL, listening on 127.0.0.1 (one client address). */
 async function startApp(platform: Platform, clock: { now(): number }, options: ApiKeysModuleOptions, admin = false): Promise<Harness> {
-  const queries = new QueryCounter();
+  const queries = new SqlRecorder();
   const t = await createTestApp({
     platform,
     options: { clock, lastUsedWriteIntervalMs: 3_600_000, ...options },
@@ -53,7 +41,7 @@ function expectTooManyAttempts(res: request.Response, retryAfter: string): void 
   expect(res.headers['retry-after']).toBe(retryAfter);
 }
 
-function expectNotFound(res: request.Response): void {
+function expectUnknownKey(res: request.Response): void {
   expect({ status: res.status, body: res.body }).toEqual({
     status: 401,
     body: { statusCode: 401, error: 'Unauthorized', code: 'NOT_FOUND', message: VERIFY_MESSAGES.NOT_FOUND },
@@ -107,7 +95,7 @@ describe.each(PLATFORMS)(`brute-force protection on %s (${lane})`, (platform: Pl
 
       // After the window the client may try again (and reaches the database).
       now = START + 60_000;
-      expectNotFound(await h.get('/demo/whoami', unknownKeys.generate()));
+      expectUnknownKey(await h.get('/demo/whoami', unknownKeys.generate()));
       expect(h.queries.count).toBeGreaterThan(blockedAt);
     });
   });
@@ -149,7 +137,7 @@ describe.each(PLATFORMS)(`brute-force protection on %s (${lane})`, (platform: Pl
       await h.t.apiKeys.revoke(apiKey.id);
       for (let i = 0; i < 6; i++) expect((await h.get('/demo/billing', reader)).body.code).toBe('INSUFFICIENT_PERMISSIONS');
       for (let i = 0; i < 6; i++) expect((await h.get('/demo/whoami', revoked)).body.code).toBe('REVOKED');
-      for (let i = 0; i < 5; i++) expectNotFound(await h.get('/demo/whoami', unknownKeys.generate()));
+      for (let i = 0; i < 5; i++) expectUnknownKey(await h.get('/demo/whoami', unknownKeys.generate()));
       expectTooManyAttempts(await h.get('/demo/whoami', unknownKeys.generate()), '60');
     });
 
@@ -157,7 +145,7 @@ describe.each(PLATFORMS)(`brute-force protection on %s (${lane})`, (platform: Pl
       const { key: seen } = await h.t.apiKeys.create({ ownerId: 'bf-small' });
       const { key: unseen } = await h.t.apiKeys.create({ ownerId: 'bf-small' });
       expect((await h.get('/demo/whoami', seen)).status).toBe(200);
-      for (let i = 0; i < 5; i++) expectNotFound(await h.get('/demo/whoami', unknownKeys.generate()));
+      for (let i = 0; i < 5; i++) expectUnknownKey(await h.get('/demo/whoami', unknownKeys.generate()));
 
       expect((await h.get('/demo/whoami', seen)).status).toBe(200);
       expectTooManyAttempts(await h.get('/demo/whoami', unseen), '60');
@@ -171,7 +159,7 @@ describe.each(PLATFORMS)(`brute-force protection on %s (${lane})`, (platform: Pl
       expect((await h.get('/api-keys/keys', root)).status).toBe(200);
 
       const before = h.queries.count;
-      for (let i = 0; i < 5; i++) expectNotFound(await h.get('/api-keys/keys', unknownKeys.generate()));
+      for (let i = 0; i < 5; i++) expectUnknownKey(await h.get('/api-keys/keys', unknownKeys.generate()));
       const afterLimit = h.queries.count;
       expect(afterLimit).toBeGreaterThan(before);
       for (let i = 0; i < 20; i++) expectTooManyAttempts(await h.get('/api-keys/keys', unknownKeys.generate()), '60');
@@ -198,11 +186,11 @@ describe(`failedAttempts: false on ${lane}`, () => {
   it('turns brute-force protection off: every unknown key is looked up and answered 401', async () => {
     let last = h.queries.count;
     for (let i = 0; i < 100; i++) {
-      expectNotFound(await h.get('/demo/whoami', unknownKeys.generate()));
+      expectUnknownKey(await h.get('/demo/whoami', unknownKeys.generate()));
       expect(h.queries.count).toBeGreaterThan(last);
       last = h.queries.count;
     }
     for (let i = 0; i < 40; i++) expect((await h.get('/demo/whoami', 'sk_malformed')).body.code).toBe('MALFORMED');
-    expectNotFound(await h.get('/demo/whoami', unknownKeys.generate()));
+    expectUnknownKey(await h.get('/demo/whoami', unknownKeys.generate()));
   });
 });

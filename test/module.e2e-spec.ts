@@ -9,19 +9,7 @@ import { KeyFormat } from '../lib/keys/key-format.js';
 import { DemoController, GlobalGuardedController, OpenController } from './fixtures/demo.controller.js';
 import { createTestDatabase } from './utils/databases.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
-
-/** Counts every SQL statement TypeORM runs on a DataSource. */
-class QueryCounter implements TypeOrmLogger {
-  count = 0;
-  logQuery(): void {
-    this.count++;
-  }
-  logQueryError(): void {}
-  logQuerySlow(): void {}
-  logSchemaBuild(): void {}
-  logMigration(): void {}
-  log(): void {}
-}
+import { SqlRecorder } from './utils/sql-recorder.js';
 
 /** A ConfigService look-alike living in its own module, as hosts have it. */
 @Injectable()
@@ -184,12 +172,12 @@ describe('ApiKeysModule registration', () => {
   });
 
   it('a MALFORMED key costs zero database queries; a well-formed unknown key queries', async () => {
-    const counter = new QueryCounter();
+    const counter = new SqlRecorder();
     t = await createTestApp({ typeorm: { logger: counter, logging: true } });
     const { key } = await t.apiKeys.create({ ownerId: 'acme' });
     const malformed = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
 
-    counter.count = 0;
+    counter.reset();
     const bad = await request(t.server).get('/demo/whoami').set('x-api-key', malformed);
     expect(bad.body.code).toBe('MALFORMED');
     const tooLong = await request(t.server).get('/demo/whoami').set('x-api-key', `sk_${'x'.repeat(600)}`);

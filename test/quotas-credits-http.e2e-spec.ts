@@ -5,6 +5,8 @@ import { ApiKeyEntity, VERIFY_MESSAGES, type AdminActor } from '../lib/index.js'
 import { QuotaController } from './fixtures/quota.controller.js';
 import { lane } from './utils/databases.js';
 import { PLATFORMS, createTestApp, type Platform, type TestApp } from './utils/test-app.js';
+import { expectValidationError } from './utils/http-expectations.js';
+import { SqlRecorder } from './utils/sql-recorder.js';
 
 // Credits through HTTP (SPEC §6, §7, §9, §11): exactness under concurrent requests on Express
 // and Fastify, per-route cost, the 429 mapping, and the credit fields of the admin API.
@@ -23,45 +25,17 @@ const USAGE_EXCEEDED_BODY = {
   message: VERIFY_MESSAGES.USAGE_EXCEEDED,
 };
 
-/** Records every SQL statement the app's DataSource runs. */
-class StatementRecorder implements TypeOrmLogger {
-  statements: string[] = [];
-  logQuery(query: string): void {
-    this.statements.push(query);
-  }
-  logQueryError(): void {}
-  logQuerySlow(): void {}
-  logSchemaBuild(): void {}
-  logMigration(): void {}
-  log(): void {}
-  /** UPDATE statements that touch credits (a spend or a refill). */
-  creditWrites(): string[] {
-    return this.statements.filter((sql) => /^\s*UPDATE\b/i.test(sql) && /remaining/i.test(sql));
-  }
-}
-
 function countStatuses(responses: request.Response[]): Record<number, number> {
   const counts: Record<number, number> = {};
   for (const res of responses) counts[res.status] = (counts[res.status] ?? 0) + 1;
   return counts;
 }
 
-function expectValidationError(res: request.Response, field: string) {
-  expect(res.status).toBe(400);
-  expect(res.body).toEqual({
-    statusCode: 400,
-    error: 'Bad Request',
-    code: 'VALIDATION_FAILED',
-    message: expect.any(String),
-    errors: expect.arrayContaining([{ field, messages: expect.arrayContaining([expect.any(String)]) }]),
-  });
-}
-
 describe.each(PLATFORMS)(`credits over HTTP on %s (${lane})`, (platform: Platform) => {
   let t: TestApp;
   let now = T0;
   let root: string;
-  const recorder = new StatementRecorder();
+  const recorder = new SqlRecorder();
 
   beforeAll(async () => {
     t = await createTestApp({

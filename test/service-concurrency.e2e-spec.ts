@@ -2,31 +2,13 @@ import { DataSource } from 'typeorm';
 import { ApiKeyEntity, ApiKeyPermissionEntity, KeyNotRotatableError } from '../lib/index.js';
 import { ApiKeyStore } from '../lib/store/api-key.store.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
+import { fakeClock } from './utils/fake-clock.js';
+import { keyRow } from './utils/rows.js';
 
 // Real concurrency through ApiKeyService: many writes and reads in flight at once on every
 // lane (on SQLite this exercises the write queue that keeps TypeORM's shared connection safe).
 
 const T0 = Date.UTC(2031, 0, 1, 12);
-
-function fakeClock(start = T0) {
-  let now = start;
-  return { now: () => now, set: (ms: number) => void (now = ms), advance: (ms: number) => void (now += ms) };
-}
-
-async function keyRow(ds: DataSource, id: string) {
-  const row = await ds.createQueryBuilder().select('*').from(ApiKeyEntity, 'k').where('k.id = :id', { id }).getRawOne();
-  if (!row) return null;
-  const ms = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  return {
-    ...row,
-    enabled: row.enabled === true || row.enabled === 1 || row.enabled === '1',
-    meta: typeof row.meta === 'string' ? JSON.parse(row.meta) : row.meta,
-    updated_at: ms(row.updated_at),
-    last_used_at: ms(row.last_used_at),
-    revoked_at: ms(row.revoked_at),
-    rotation_grace_ends_at: ms(row.rotation_grace_ends_at),
-  } as Record<string, any>;
-}
 
 /** Direct permission names of a key, read from the join table. */
 async function grantedNames(ds: DataSource, keyId: string): Promise<string[]> {
@@ -139,7 +121,7 @@ describe('ApiKeyService under concurrency', () => {
 });
 
 describe('ApiKeyService lastUsedAt write-back', () => {
-  const clock = fakeClock();
+  const clock = fakeClock(T0);
   let t: TestApp;
   beforeEach(async () => {
     clock.set(T0);

@@ -11,6 +11,8 @@ import {
 import { KeyFormat } from '../lib/keys/key-format.js';
 import { createTestDatabase } from './utils/databases.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
+import { fakeClock } from './utils/fake-clock.js';
+import { keyRow } from './utils/rows.js';
 
 // Storage at rest (SPEC §3, §4), import, bulk revoke, purge, events and list status filters,
 // through ApiKeyService on a real app and checked against the database rows.
@@ -22,30 +24,6 @@ const PEPPER = 'a-pepper-of-16+chars';
 const P1 = 'pepper-one-0123456789';
 const P2 = 'pepper-two-0123456789';
 const T0 = Date.UTC(2031, 0, 1, 12);
-
-/** A settable clock for the `clock` option. */
-function fakeClock(start = T0) {
-  let now = start;
-  return { now: () => now, set: (ms: number) => void (now = ms), advance: (ms: number) => void (now += ms) };
-}
-
-/** The raw `api_keys` row, with driver differences (BIGINT strings, 0/1 booleans) smoothed out. */
-async function keyRow(ds: DataSource, id: string) {
-  const row = await ds.createQueryBuilder().select('*').from(ApiKeyEntity, 'k').where('k.id = :id', { id }).getRawOne();
-  if (!row) return null;
-  const ms = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  return {
-    ...row,
-    enabled: row.enabled === true || row.enabled === 1 || row.enabled === '1',
-    meta: typeof row.meta === 'string' ? JSON.parse(row.meta) : row.meta,
-    created_at: ms(row.created_at),
-    updated_at: ms(row.updated_at),
-    expires_at: ms(row.expires_at),
-    last_used_at: ms(row.last_used_at),
-    revoked_at: ms(row.revoked_at),
-    rotation_grace_ends_at: ms(row.rotation_grace_ends_at),
-  } as Record<string, any>;
-}
 
 async function keyCount(ds: DataSource): Promise<number> {
   return ds.getRepository(ApiKeyEntity).count();
@@ -236,7 +214,7 @@ describe('ApiKeyService.import', () => {
 
 describe('ApiKeyService.revokeMany and purge', () => {
   let t: TestApp;
-  const clock = fakeClock();
+  const clock = fakeClock(T0);
   beforeEach(async () => {
     t = await createTestApp({ options: { clock } });
   });
@@ -384,7 +362,7 @@ describe('ApiKeyService events', () => {
 
 describe('ApiKeyService.list status filter', () => {
   it('agrees with each item status for keys in every status', async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(T0);
     // A long write interval keeps uses pending (unwritten) while listing.
     const t = await createTestApp({ options: { clock, lastUsedWriteIntervalMs: 3_600_000 } });
     try {
