@@ -4,21 +4,33 @@ import { StoreUnavailableError } from '../api-keys.errors.js';
 import { withStoreDeadline } from '../store/store-availability.js';
 
 /**
- * One atomic step per increment: count the hit in a fixed window (the first hit sets its
- * expiry), start a block when the limit is passed and `blockDuration` asks for one, and
- * answer the window's state. Times are Redis's own, so every instance agrees.
+ * One atomic step per increment, with `@nestjs/throttler`'s storage semantics: count the hit
+ * in a fixed window (the first hit sets its expiry); past the limit the call is blocked —
+ * for `blockDuration` when one is given (calls during the block are not counted, and the
+ * count restarts when the block ends), else for the rest of the window. Answers
+ * `{ hits, windowTtl, blocked, blockTtl }` in ms. Times are Redis's own, so every instance agrees.
  */
 const INCREMENT_SCRIPT = `
+local limit = tonumber(ARGV[2])
+local blockMs = tonumber(ARGV[3])
+local blockTtl = redis.call('PTTL', KEYS[2])
+if blockTtl > 0 then
+  local hits = tonumber(redis.call('GET', KEYS[1])) or (limit + 1)
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl < 0 then ttl = blockTtl end
+  return { hits, ttl, 1, blockTtl }
+end
 local hits = redis.call('INCR', KEYS[1])
 if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-local blockTtl = redis.call('PTTL', KEYS[2])
-if blockTtl < 0 and hits > tonumber(ARGV[2]) and tonumber(ARGV[3]) > 0 then
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
-  blockTtl = tonumber(ARGV[3])
+if hits <= limit then return { hits, ttl, 0, 0 } end
+if blockMs > 0 then
+  redis.call('SET', KEYS[2], '1', 'PX', blockMs)
+  redis.call('PEXPIRE', KEYS[1], blockMs)
+  return { hits, blockMs, 1, blockMs }
 end
-return { hits, ttl, blockTtl }
+return { hits, ttl, 1, ttl }
 `;
 
 export interface RedisThrottlerStorageOptions {
@@ -63,12 +75,12 @@ export class RedisThrottlerStorage implements RateLimitStorage {
       if (error instanceof StoreUnavailableError) throw error;
       throw new StoreUnavailableError(`Redis: ${(error as Error).message}`);
     }
-    const [hits, ttlMs, blockMs] = (reply as unknown[]).map(Number);
+    const [hits, ttlMs, blocked, blockMs] = (reply as unknown[]).map(Number);
     return {
       totalHits: hits,
       timeToExpire: Math.ceil(ttlMs / 1000),
-      isBlocked: blockMs > 0,
-      timeToBlockExpire: blockMs > 0 ? Math.ceil(blockMs / 1000) : 0,
+      isBlocked: blocked === 1,
+      timeToBlockExpire: blocked === 1 ? Math.max(1, Math.ceil(blockMs / 1000)) : 0,
     };
   }
 }

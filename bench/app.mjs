@@ -1,0 +1,163 @@
+// The bench app: one Nest app serving every variant, built on the compiled library
+// (`npm run build` → ../dist). Started by bench/run.mjs as a child process:
+//
+//   node bench/app.mjs --platform express|fastify --db sqlite|postgres [--port 0]
+//
+// It creates its keys at boot and hands them to the parent over IPC (never on stdout).
+// Routes:
+//   GET /bench/bare      no guard
+//   GET /bench/guarded   ApiKeyGuard, a key without credits or limits
+//   GET /bench/credits   ApiKeyGuard, a key with remaining = 1e12 (cost 1 per call)
+//   GET /bench/limited   ApiKeyGuard, a key with a rate limit that never denies
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Controller, Get, Module, UseGuards } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { API_KEYS_ENTITIES, API_KEYS_MIGRATIONS, ApiKeyCost, ApiKeyGuard, ApiKeyService, ApiKeysModule } from '../dist/index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    platform: { type: 'string', default: 'express' },
+    db: { type: 'string', default: 'sqlite' },
+    port: { type: 'string', default: '0' },
+  },
+});
+
+const PG = {
+  host: process.env.PGHOST ?? '127.0.0.1',
+  port: Number(process.env.PGPORT ?? 5432),
+  username: process.env.PGUSER ?? 'postgres',
+  password: process.env.PGPASSWORD ?? '',
+  database: process.env.PGDATABASE ?? 'test',
+};
+
+/** A fresh database for this run: a WAL SQLite file, or a new PostgreSQL schema. */
+async function database() {
+  const name = `bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const common = { entities: [...API_KEYS_ENTITIES], migrations: [...API_KEYS_MIGRATIONS], migrationsRun: true };
+  if (args.db === 'sqlite') {
+    const file = join(tmpdir(), `${name}.db`);
+    return {
+      options: { type: 'better-sqlite3', database: file, enableWAL: true, ...common },
+      drop: async () => {
+        for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+      },
+    };
+  }
+  if (args.db === 'postgres') {
+    const admin = new DataSource({ type: 'postgres', ...PG });
+    await admin.initialize();
+    await admin.query(`CREATE SCHEMA "${name}"`);
+    await admin.destroy();
+    return {
+      options: { type: 'postgres', ...PG, schema: name, ...common },
+      drop: async () => {
+        const a = new DataSource({ type: 'postgres', ...PG });
+        await a.initialize();
+        await a.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+        await a.destroy();
+      },
+    };
+  }
+  throw new Error(`unknown --db ${args.db}`);
+}
+
+// Plain JavaScript: decorators applied by hand, as TypeScript would emit them.
+class BenchController {
+  bare() {
+    return { ok: true };
+  }
+  guarded() {
+    return { ok: true };
+  }
+  credits() {
+    return { ok: true };
+  }
+  limited() {
+    return { ok: true };
+  }
+}
+function decorateMethod(target, name, decorators) {
+  const descriptor = Object.getOwnPropertyDescriptor(target.prototype, name);
+  for (const decorator of decorators.reverse()) decorator(target.prototype, name, descriptor);
+}
+decorateMethod(BenchController, 'bare', [Get('bare')]);
+decorateMethod(BenchController, 'guarded', [Get('guarded'), UseGuards(ApiKeyGuard)]);
+decorateMethod(BenchController, 'credits', [Get('credits'), UseGuards(ApiKeyGuard), ApiKeyCost(1)]);
+decorateMethod(BenchController, 'limited', [Get('limited'), UseGuards(ApiKeyGuard)]);
+Controller('bench')(BenchController);
+
+const db = await database();
+
+class BenchModule {}
+Module({
+  imports: [
+    TypeOrmModule.forRoot(db.options),
+    // Library defaults otherwise (in-process rate-limit storage, lastUsedAt tracking, …).
+    ApiKeysModule.forRoot({}),
+  ],
+  controllers: [BenchController],
+})(BenchModule);
+
+const adapter = args.platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
+const app = await NestFactory.create(BenchModule, adapter, { logger: ['error', 'warn'] });
+app.enableShutdownHooks();
+await app.listen(Number(args.port), '127.0.0.1');
+
+const apiKeys = app.get(ApiKeyService);
+const created = {
+  guarded: await apiKeys.create({ ownerId: 'bench', name: 'guarded' }),
+  credits: await apiKeys.create({ ownerId: 'bench', name: 'credits', remaining: 1e12 }),
+  limited: await apiKeys.create({
+    ownerId: 'bench',
+    name: 'limited',
+    rateLimits: [{ name: 'bench', limit: 1_000_000_000, windowMs: 3_600_000 }],
+  }),
+};
+const keys = Object.fromEntries(Object.entries(created).map(([variant, { key }]) => [variant, key]));
+
+const shutdown = async () => {
+  await app.close();
+  await db.drop();
+  process.exit(0);
+};
+// CPU profile of a chosen stretch only (boot and warm-up excluded): 'profile:start', then
+// { profileStop: file } writes a .cpuprofile there and answers { profiled: file }.
+let session;
+process.on('message', async (message) => {
+  if (message === 'stop') void shutdown();
+  if (message === 'profile:start') {
+    session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.start');
+    process.send({ profiling: true });
+  }
+  if (message?.profileStop) {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    writeFileSync(message.profileStop, JSON.stringify(profile));
+    process.send({ profiled: message.profileStop });
+  }
+  if (message === 'stats') {
+    const credits = await apiKeys.get(created.credits.apiKey.id);
+    process.send({ stats: { creditsSpent: 1e12 - credits.remaining } });
+  }
+});
+process.on('SIGTERM', () => void shutdown());
+
+const dataSource = app.get(DataSource);
+const journal = args.db === 'sqlite' ? (await dataSource.query('PRAGMA journal_mode'))[0].journal_mode : undefined;
+const url = await app.getUrl();
+if (process.send) process.send({ ready: true, url: url.replace('[::1]', '127.0.0.1'), keys, journal });
+else console.log(`bench app (${args.platform}, ${args.db}) at ${url}`);

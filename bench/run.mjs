@@ -1,0 +1,175 @@
+// Load run: every variant of bench/app.mjs, on Express and Fastify, on SQLite (WAL file) and
+// PostgreSQL, with autocannon. Run it with `npm run bench` (builds the library first).
+//
+//   node bench/run.mjs [--platforms express,fastify] [--dbs sqlite,postgres]
+//                      [--connections 32] [--duration 10] [--warmup 3] [--runs 3]
+//                      [--json bench/results.json] [--profile]
+//
+// Per platform × database: one app process serves all variants; each variant gets a warm-up,
+// then the runs go round-robin over the variants (run 1 of each, run 2 of each, …) so a
+// noisy moment hits every variant alike; the median run (by req/s) is reported, with its
+// ratio to the bare route of the same app. Only these ratios are comparable across
+// machines; the absolute numbers depend on the box (and here the load generator shares it).
+// --profile then loads the guarded and credits variants once more (not measured) under the V8
+// sampling profiler, started over IPC so boot and warm-up are excluded, and summarises self
+// time per function and per package (bench/profile.mjs).
+import { fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { summarizeProfile } from './profile.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    platforms: { type: 'string', default: 'express,fastify' },
+    dbs: { type: 'string', default: 'sqlite,postgres' },
+    variants: { type: 'string', default: 'bare,guarded,credits,limited' },
+    connections: { type: 'string', default: '32' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '3' },
+    json: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const list = (value) => value.split(',').map((s) => s.trim()).filter(Boolean);
+const connections = Number(args.connections);
+const duration = Number(args.duration);
+const warmup = Number(args.warmup);
+const runs = Number(args.runs);
+const variants = list(args.variants);
+
+function startApp(platform, db, execArgv = []) {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(here, 'app.mjs'), ['--platform', platform, '--db', db], { execArgv, stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`bench app exited early (${code})`)));
+    child.once('message', (message) => {
+      child.removeAllListeners('exit');
+      resolve({ child, ...message });
+    });
+  });
+}
+
+/** Sends a message to the app and waits for the reply that has `field`. */
+function ask(app, message, field) {
+  return new Promise((resolve) => {
+    const onMessage = (reply) => {
+      if (reply && field in reply) {
+        app.child.off('message', onMessage);
+        resolve(reply[field]);
+      }
+    };
+    app.child.on('message', onMessage);
+    app.child.send(message);
+  });
+}
+
+async function stopApp(app) {
+  // Let requests still queued in the app from the last load finish before it closes its
+  // database (else they log "store unavailable" on the way out).
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return new Promise((resolve) => {
+    app.child.once('exit', resolve);
+    app.child.send('stop');
+  });
+}
+
+async function load(app, variant, seconds) {
+  const headers = variant === 'bare' ? {} : { 'x-api-key': app.keys[variant] };
+  const result = await autocannon({ url: `${app.url}/bench/${variant}`, connections, duration: seconds, headers });
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad > 0) throw new Error(`${variant}: ${bad} non-2xx/errors/timeouts in ${result.requests.total} requests`);
+  return { rps: result.requests.average, p99: result.latency.p99, p50: result.latency.p50, total: result.requests.total };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function measure(platform, db) {
+  const app = await startApp(platform, db);
+  if (app.journal) console.error(`  SQLite journal_mode: ${app.journal}`);
+  try {
+    const served = Object.fromEntries(variants.map((v) => [v, 0]));
+    for (const variant of variants) served[variant] += (await load(app, variant, warmup)).total;
+    const samples = Object.fromEntries(variants.map((v) => [v, []]));
+    for (let run = 1; run <= runs; run++) {
+      for (const variant of variants) {
+        const sample = await load(app, variant, duration);
+        samples[variant].push(sample);
+        served[variant] += sample.total;
+        console.error(`  ${platform}/${db} run ${run} ${variant}: ${sample.rps.toFixed(0)} req/s, p99 ${sample.p99} ms`);
+      }
+    }
+    const rows = variants.map((variant) => {
+      const rps = median(samples[variant].map((s) => s.rps));
+      const chosen = samples[variant].find((s) => s.rps === rps);
+      return { variant, rps, p99: chosen.p99, p50: chosen.p50, runs: samples[variant] };
+    });
+    const bare = rows.find((r) => r.variant === 'bare');
+    for (const row of rows) {
+      row.ratio = bare ? row.rps / bare.rps : null;
+      row.p99Ratio = bare ? row.p99 / bare.p99 : null;
+    }
+    // Sanity: the credits key was charged once per answered call (calls cut off by the end of
+    // a run may be charged without being counted, at most `connections` per load).
+    const stats = variants.includes('credits') ? { creditsServed: served.credits, ...(await ask(app, 'stats', 'stats')) } : {};
+    const profiles = [];
+    if (args.profile) {
+      for (const variant of ['guarded', 'credits'].filter((v) => variants.includes(v))) {
+        const file = join(mkdtempSync(join(tmpdir(), 'bench-prof-')), `${platform}-${db}-${variant}.cpuprofile`);
+        await ask(app, 'profile:start', 'profiling');
+        await load(app, variant, duration);
+        await ask(app, { profileStop: file }, 'profiled');
+        profiles.push({ platform, db, variant, ...summarizeProfile(file) });
+      }
+    }
+    return { rows, stats: { ...stats, journal: app.journal }, profiles };
+  } finally {
+    await stopApp(app);
+  }
+}
+
+const versionOf = (pkg) => {
+  try {
+    return JSON.parse(readFileSync(join(here, '..', 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  } catch {
+    return 'n/a';
+  }
+};
+const versions = Object.fromEntries(
+  ['@nestjs/core', '@nestjs/platform-express', '@nestjs/platform-fastify', 'express', 'fastify', 'typeorm', '@nestjs/typeorm', 'better-sqlite3', 'pg', 'autocannon'].map((p) => [p, versionOf(p)]),
+);
+versions.node = process.version;
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`;
+console.log(`date ${new Date().toISOString()}; ${machine}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', '));
+const results = { date: new Date().toISOString(), machine, versions, connections, duration, warmup, runs, tables: [], profiles: [] };
+for (const db of list(args.dbs)) {
+  for (const platform of list(args.platforms)) {
+    console.error(`${platform} on ${db}`);
+    const loadBefore = loadavg()[0];
+    const { rows, stats, profiles } = await measure(platform, db);
+    const load = { before: loadBefore, after: loadavg()[0] };
+    results.tables.push({ platform, db, rows, stats, load });
+    results.profiles.push(...profiles);
+    console.log(`\n${platform} / ${db}`);
+    console.log('| variant | req/s | p99 ms | × bare req/s | × bare p99 |');
+    console.log('|---|---:|---:|---:|---:|');
+    for (const r of rows) {
+      console.log(`| ${r.variant} | ${r.rps.toFixed(0)} | ${r.p99} | ${r.ratio?.toFixed(2)} | ${r.p99Ratio?.toFixed(2)} |`);
+    }
+    console.log(`1-min load average ${load.before.toFixed(2)} → ${load.after.toFixed(2)}${stats.journal ? `; SQLite journal_mode ${stats.journal}` : ''}`);
+    if (stats.creditsSpent !== undefined) console.log(`credits: ${stats.creditsServed} answered 2xx, ${stats.creditsSpent} spent`);
+    for (const p of profiles) {
+      console.log(`\nprofile ${platform} / ${db} / ${p.variant} (${p.busyMs.toFixed(0)} ms busy): top self time`);
+      for (const f of p.functions.slice(0, 15)) console.log(`  ${f.percent.toFixed(1)}%  ${f.name.slice(0, 80)}  ${f.where}`);
+      console.log('  self time by area:');
+      for (const g of p.groups.filter((g) => g.percent >= 0.5)) console.log(`  ${g.percent.toFixed(1)}%  ${g.group}`);
+    }
+  }
+}
+if (args.json) writeFileSync(args.json, JSON.stringify(results, null, 2));

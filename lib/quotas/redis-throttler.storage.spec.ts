@@ -1,0 +1,87 @@
+import type { Redis } from 'ioredis';
+import { StoreUnavailableError } from '../api-keys.errors.js';
+import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+
+// The TypeScript side of RedisThrottlerStorage with a stand-in client: the script's reply
+// mapping and failing closed. The script itself runs against a real Redis in
+// test/redis-storage.e2e-spec.ts.
+function fakeRedis(evalImpl: (...args: unknown[]) => Promise<unknown>) {
+  const evalMock = jest.fn(evalImpl);
+  return { client: { eval: evalMock } as unknown as Redis, evalMock };
+}
+
+describe('RedisThrottlerStorage', () => {
+  it('passes keys and arguments to one script call and maps its ms reply to seconds', async () => {
+    const { client, evalMock } = fakeRedis(async () => [3, 1500, 0, 0]);
+    const storage = new RedisThrottlerStorage(client, { prefix: 'p:' });
+    expect(await storage.increment('key:1', 60_000, 5, 0, 'burst')).toEqual({
+      totalHits: 3,
+      timeToExpire: 2,
+      isBlocked: false,
+      timeToBlockExpire: 0,
+    });
+    expect(evalMock).toHaveBeenCalledTimes(1);
+    const [script, numKeys, counter, block, ttl, limit, blockDuration] = evalMock.mock.calls[0];
+    expect(typeof script).toBe('string');
+    expect([numKeys, counter, block, ttl, limit, blockDuration]).toEqual([2, 'p:burst:key:1', 'p:burst:key:1:block', 60_000, 5, 0]);
+  });
+
+  it('reports a block with its remaining time, at least one second', async () => {
+    const storage = new RedisThrottlerStorage(fakeRedis(async () => [6, 1200, 1, 2001]).client);
+    expect(await storage.increment('k', 60_000, 5, 3000, 'n')).toEqual({
+      totalHits: 6,
+      timeToExpire: 2,
+      isBlocked: true,
+      timeToBlockExpire: 3,
+    });
+    const nearlyOver = new RedisThrottlerStorage(fakeRedis(async () => [6, 1, 1, 1]).client);
+    expect((await nearlyOver.increment('k', 60_000, 5, 3000, 'n')).timeToBlockExpire).toBe(1);
+  });
+
+  it("uses the default prefix 'api-keys:rl:'", async () => {
+    const { client, evalMock } = fakeRedis(async () => [1, 100, 0, 0]);
+    await new RedisThrottlerStorage(client).increment('k', 100, 1, 0, 'n');
+    expect(evalMock.mock.calls[0][2]).toBe('api-keys:rl:n:k');
+  });
+
+  it('fails closed: any Redis error becomes StoreUnavailableError', async () => {
+    const storage = new RedisThrottlerStorage(fakeRedis(async () => Promise.reject(new Error('Connection is closed.'))).client);
+    const error = await storage.increment('k', 100, 1, 0, 'n').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreUnavailableError).reason).toBe('Redis: Connection is closed.');
+    // Script errors too: a counter that cannot be read must never let the call pass.
+    const scriptError = new RedisThrottlerStorage(fakeRedis(async () => Promise.reject(new Error('ERR user_script:1'))).client);
+    await expect(scriptError.increment('k', 100, 1, 0, 'n')).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  describe('with a client that never answers', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('rejects with StoreUnavailableError once timeoutMs has passed, not before', async () => {
+      const storage = new RedisThrottlerStorage(fakeRedis(() => new Promise(() => undefined)).client, { timeoutMs: 300 });
+      let settled: unknown;
+      const pending = storage.increment('k', 100, 1, 0, 'n').then(
+        () => (settled = 'resolved'),
+        (error: unknown) => (settled = error),
+      );
+      await jest.advanceTimersByTimeAsync(299);
+      expect(settled).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      await pending;
+      expect(settled).toBeInstanceOf(StoreUnavailableError);
+      expect((settled as StoreUnavailableError).reason).toMatch(/300 ms/);
+    });
+
+    it('defaults to a 500 ms timeout', async () => {
+      const storage = new RedisThrottlerStorage(fakeRedis(() => new Promise(() => undefined)).client);
+      let settled: unknown;
+      const pending = storage.increment('k', 100, 1, 0, 'n').catch((error: unknown) => (settled = error));
+      await jest.advanceTimersByTimeAsync(499);
+      expect(settled).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      await pending;
+      expect(settled).toBeInstanceOf(StoreUnavailableError);
+    });
+  });
+});
