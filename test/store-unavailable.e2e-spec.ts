@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import type { QueryRunner } from 'typeorm';
-import { ApiKeyEntity } from '../lib/index.js';
 import { lane } from './utils/databases.js';
 import { PLATFORMS, createTestApp, type Platform, type TestApp } from './utils/test-app.js';
 
@@ -23,13 +22,11 @@ function expectUnavailable(res: request.Response): void {
  * Blocks reads of `api_keys` from another connection until the returned release runs:
  * PostgreSQL `LOCK TABLE … ACCESS EXCLUSIVE` in an open transaction, MariaDB `LOCK TABLES
  * … WRITE`. SQLite has no such lock that stays asynchronous (better-sqlite3 would block the
- * event loop), so there the repository's findOne never settles instead.
+ * event loop), so there the DataSource's queries never settle instead.
  */
 async function hangKeyLookups(t: TestApp): Promise<() => Promise<void>> {
   if (lane === 'sqlite') {
-    const spy = jest
-      .spyOn(t.dataSource.getRepository(ApiKeyEntity), 'findOne')
-      .mockImplementation(() => new Promise<never>(() => undefined));
+    const spy = jest.spyOn(t.dataSource, 'query').mockImplementation(() => new Promise<never>(() => undefined));
     return async () => spy.mockRestore();
   }
   const runner: QueryRunner = t.dataSource.createQueryRunner();
@@ -94,7 +91,7 @@ describe.each(PLATFORMS)('store unavailable on %s', (platform: Platform) => {
 
     it('a programming error in the store stays a 500, not a 503', async () => {
       const { key } = await t.apiKeys.create({ ownerId: 'acme' });
-      jest.spyOn(t.dataSource.getRepository(ApiKeyEntity), 'findOne').mockRejectedValue(new TypeError('bug'));
+      jest.spyOn(t.dataSource, 'query').mockRejectedValue(new TypeError('bug'));
       const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
       const res = await request(t.server).get('/demo/whoami').set('x-api-key', key);
       expect(res.status).toBe(500);

@@ -6,8 +6,10 @@ import { ApiKeyPermissionEntity } from '../entities/api-key-permission.entity.js
 import type { RateLimitRule } from '../interfaces/quota.interface.js';
 import { ApiKeyRoleEntity } from '../entities/api-key-role.entity.js';
 import type { ApiKeyStatus } from '../interfaces/api-key.interface.js';
+import { KeyLoader } from './key-loader.js';
 import { WriteSerializer } from './write-serializer.js';
 
+/** The same graph KeyLoader builds, as TypeORM relations: for loading a page of keys at once. */
 const KEY_RELATIONS = {
   permissionGrants: { permission: true },
   roleGrants: { role: { permissionGrants: { permission: true } } },
@@ -40,21 +42,29 @@ export interface KeyListFilter {
  */
 export class ApiKeyStore {
   readonly writes: WriteSerializer;
+  private loaderInstance: KeyLoader | undefined;
 
   constructor(readonly dataSource: DataSource) {
     this.writes = WriteSerializer.for(dataSource);
+  }
+
+  /** Built on first use: the entity metadata it reads is checked at boot by SchemaCheck. */
+  private get loader(): KeyLoader {
+    return (this.loaderInstance ??= new KeyLoader(this.dataSource));
   }
 
   private get keys() {
     return this.dataSource.getRepository(ApiKeyEntity);
   }
 
+  /** The key stored under one of these hashes, with its grants and owner limits. */
   findByHashes(hashes: string[]): Promise<ApiKeyEntity | null> {
-    return this.keys.findOne({ where: { hash: In(hashes) }, relations: KEY_RELATIONS });
+    return this.loader.byHashes(hashes);
   }
 
-  findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<ApiKeyEntity | null> {
-    return manager.getRepository(ApiKeyEntity).findOne({ where: { id }, relations: KEY_RELATIONS });
+  /** A key by id with its grants and owner limits (inside a transaction: pass its manager). */
+  findById(id: string, manager?: EntityManager): Promise<ApiKeyEntity | null> {
+    return this.loader.byId(id, manager);
   }
 
   /**
