@@ -15,7 +15,7 @@ import { createTestApp, type TestApp } from './utils/test-app.js';
 // instance, failing closed (503) within its timeout when Redis is down or hung.
 // Redis owns the clock here, so the few window/block tests use real time with short windows.
 
-const REDIS = { host: '127.0.0.1', port: 6379 };
+const REDIS = { host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379) };
 const RUN = `ak-test:${lane}:${Date.now().toString(36)}:${randomBytes(3).toString('hex')}:`;
 let prefixes = 0;
 const nextPrefix = () => `${RUN}${++prefixes}:`;
