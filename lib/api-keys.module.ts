@@ -26,6 +26,10 @@ import type { ApiKeysModuleOptions, ApiKeysStructuralOptions } from './interface
 import { ApiKeyService } from './keys/api-key.service.js';
 import { SchemaCheck } from './store/schema-check.js';
 
+/** @internal Holds the library's providers; see ApiKeysModule.assemble. */
+@Module({})
+export class ApiKeysCoreModule {}
+
 /**
  * API-key authentication and key management in one import. The host configures TypeORM
  * (with `API_KEYS_ENTITIES`); this module registers its entities with `forFeature` on the
@@ -35,10 +39,6 @@ import { SchemaCheck } from './store/schema-check.js';
  * ApiKeysModule.forRoot({ keyPrefix: 'sk_live', admin: { path: 'api-keys' } })
  * ApiKeysModule.forRootAsync({ inject: [ConfigService], useFactory: (c) => ({ pepper: c.get('PEPPER') }), admin: { path: 'api-keys' } })
  */
-/** @internal Holds the library's providers; see ApiKeysModule.assemble. */
-@Module({})
-export class ApiKeysCoreModule {}
-
 @Module({})
 export class ApiKeysModule extends ApiKeysConfigurableModule {
   static override forRoot(options: typeof API_KEYS_OPTIONS_TYPE = {}): DynamicModule {

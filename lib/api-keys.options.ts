@@ -33,8 +33,20 @@ export interface ResolvedApiKeysOptions {
   clock: ApiKeysClock;
 }
 
+/** Runtime options this version understands; anything else fails at boot, never silently. */
+const KNOWN_OPTIONS = new Set<string>([
+  'keyPrefix', 'keyBytes', 'pepper', 'legacyKeyPattern', 'sources', 'lastUsedWriteIntervalMs', 'storeTimeoutMs',
+  'defaultRateLimits', 'rateLimitStorage', 'failedAttempts', 'adminPolicy', 'onEvent', 'clock',
+  // structural options may ride along in forRoot
+  'isGlobal', 'dataSource', 'globalGuard', 'admin',
+] satisfies Array<keyof ApiKeysModuleOptions | 'isGlobal' | 'dataSource' | 'globalGuard' | 'admin'>);
+
 /** Merges defaults over the caller's options and fails fast on values that cannot work. @internal */
 export function resolveOptions(options: ApiKeysModuleOptions = {}): ResolvedApiKeysOptions {
+  const unknown = Object.keys(options).filter((name) => !KNOWN_OPTIONS.has(name));
+  if (unknown.length > 0) {
+    throw new Error(`nest-api-keys: unknown or not yet supported option(s): ${unknown.join(', ')}. See the README's configuration reference.`);
+  }
   const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   if (!KEY_PREFIX_PATTERN.test(keyPrefix)) {
     throw new Error(`nest-api-keys: keyPrefix '${keyPrefix}' must match ${KEY_PREFIX_PATTERN} (e.g. 'sk_live').`);

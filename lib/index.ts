@@ -8,6 +8,10 @@ export {
   getApiKeysDataSourceToken,
   getApiKeysOptionsToken,
   getApiKeysRateLimitStorageToken,
+  getApiKeysFailedAttemptsToken,
+  getApiKeysModuleOptionsToken,
+  InjectApiKeysFailedAttempts,
+  InjectApiKeysModuleOptions,
   InjectApiKeysDataSource,
   InjectApiKeysOptions,
   InjectApiKeysRateLimitStorage,
@@ -29,6 +33,7 @@ export { KEY_PREFIX_PATTERN } from './keys/key-format.js';
 export { SHA256_HASH_VERSION } from './keys/key-hasher.js';
 export { VERIFY_CODES, VERIFY_MESSAGES, type VerifyCode, type GuardOnlyCode } from './verification/verify-codes.js';
 export { InMemoryRateLimitStorage } from './quotas/in-memory-rate-limit.storage.js';
+export type { FailedAttempts } from './quotas/failed-attempts.js';
 export { RedisThrottlerStorage, type RedisThrottlerStorageOptions } from './quotas/redis-throttler.storage.js';
 export { periodStart, nextPeriodStart } from './quotas/refill-period.js';
 export { grantCovers, grantsCover, satisfiesRequirement, PERMISSION_NAME_PATTERN } from './rbac/permission-matcher.js';

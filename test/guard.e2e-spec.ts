@@ -9,7 +9,13 @@ const REASON: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden' }
 
 /** Asserts the exact denial body, status and the WWW-Authenticate rule of SPEC §7. */
 function expectDenied(res: request.Response, status: 401 | 403, code: string): void {
-  const message = code in VERIFY_MESSAGES ? VERIFY_MESSAGES[code as VerifyCode] : expect.any(String);
+  // A permission denial names what the route required; every other code has its fixed message.
+  const message =
+    code === 'INSUFFICIENT_PERMISSIONS'
+      ? expect.stringMatching(/^The API key lacks what this call requires: .+\.$/)
+      : code in VERIFY_MESSAGES
+        ? VERIFY_MESSAGES[code as VerifyCode]
+        : expect.any(String);
   expect({ status: res.status, body: res.body }).toEqual({
     status,
     body: { statusCode: status, error: REASON[status], code, message },
@@ -228,6 +234,12 @@ describe.each(PLATFORMS)('ApiKeyGuard on %s', (platform: Platform) => {
       const text = JSON.stringify(res.body) + JSON.stringify(res.headers);
       expect(text).not.toContain('secretzone');
       expect(text).not.toContain('hidden:thing');
+      // ... while it names what was required (SPEC §11).
+      expect(res.body.message).toBe('The API key lacks what this call requires: billing:read, billing:write.');
+      const anyOf = await get('/demo/any').set('x-api-key', key);
+      expect(anyOf.body.message).toBe('The API key lacks what this call requires: one of billing:read, reports:read.');
+      const role = await get('/demo/role').set('x-api-key', key);
+      expect(role.body.message).toBe('The API key lacks what this call requires: role admin.');
     });
 
     it("@RequireRoles('admin') denies a key without the role and allows one with it", async () => {

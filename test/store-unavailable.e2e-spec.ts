@@ -22,12 +22,19 @@ function expectUnavailable(res: request.Response): void {
  * Blocks reads of `api_keys` from another connection until the returned release runs:
  * PostgreSQL `LOCK TABLE … ACCESS EXCLUSIVE` in an open transaction, MariaDB `LOCK TABLES
  * … WRITE`. SQLite has no such lock that stays asynchronous (better-sqlite3 would block the
- * event loop), so there the DataSource's queries never settle instead.
+ * event loop), so there each DataSource query answers only after the release (its statements
+ * cannot hang for real: better-sqlite3 is synchronous).
  */
 async function hangKeyLookups(t: TestApp): Promise<() => Promise<void>> {
   if (lane === 'sqlite') {
-    const spy = jest.spyOn(t.dataSource, 'query').mockImplementation(() => new Promise<never>(() => undefined));
-    return async () => spy.mockRestore();
+    const query = t.dataSource.query.bind(t.dataSource);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const spy = jest.spyOn(t.dataSource, 'query').mockImplementation((...args) => released.then(() => query(...args)));
+    return async () => {
+      spy.mockRestore();
+      release();
+    };
   }
   const runner: QueryRunner = t.dataSource.createQueryRunner();
   await runner.connect();

@@ -79,7 +79,7 @@ export class KeysAdminController {
     }
     const filter = { ...body, ownerId: scope.ownerFor(body.ownerId) };
     const revoked = await this.apiKeys.revokeMany(filter, this.ctx(actor, request), {
-      exceptKeyId: request[REQUEST_API_KEY_PROPERTY]?.id,
+      exceptLineageId: request[REQUEST_API_KEY_PROPERTY]?.lineageId,
     });
     return { revoked };
   }

@@ -19,10 +19,6 @@ export class OwnerScope {
     private readonly options: ResolvedApiKeysOptions,
   ) {}
 
-  get ownerId(): string | undefined {
-    return this.actor.ownerId;
-  }
-
   get isScoped(): boolean {
     return this.actor.ownerId !== undefined;
   }

@@ -135,7 +135,7 @@ export class ApiKeyGuard implements CanActivate {
   protected onDenied(context: ExecutionContext, code: DenialCode, result?: Partial<VerifyResult>): never {
     const limitHeaders = code === 'RATE_LIMITED' && result?.rateLimit ? rateLimitHeaders(result.rateLimit, this.options.clock.now()) : {};
     this.setHeaders(context, { ...limitHeaders, ...denialHeaders(code, result?.retryAfterMs) });
-    throw apiKeysHttpException(DENIAL_STATUS[code], code, messageOf(code));
+    throw apiKeysHttpException(DENIAL_STATUS[code], code, result?.message ?? messageOf(code));
   }
 
   /** Sets headers through the HTTP adapter, so Express and Fastify behave alike. */

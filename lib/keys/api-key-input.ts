@@ -22,10 +22,16 @@ export function checkOwnerId(ownerId: unknown): string {
   return ownerId;
 }
 
-export function checkNames(field: string, names: unknown, pattern = PERMISSION_NAME_PATTERN): string[] | undefined {
+/** Longest permission and role names: the widths of their `name` columns. */
+export const MAX_PERMISSION_NAME_LENGTH = 200;
+export const MAX_ROLE_NAME_LENGTH = 100;
+
+/** Permission names (`field` 'permissions') or role names (`field` 'roles'). */
+export function checkNames(field: 'permissions' | 'roles', names: unknown): string[] | undefined {
   if (names === undefined) return undefined;
-  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n.length > 200 || !pattern.test(n))) {
-    throw ApiKeyValidationError.field(field, `${field} must be an array of names like 'billing:read'`);
+  const maxLength = field === 'roles' ? MAX_ROLE_NAME_LENGTH : MAX_PERMISSION_NAME_LENGTH;
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n.length > maxLength || !PERMISSION_NAME_PATTERN.test(n))) {
+    throw ApiKeyValidationError.field(field, `${field} must be an array of names like 'billing:read', at most ${maxLength} characters each`);
   }
   return [...new Set(names as string[])];
 }
@@ -55,7 +61,19 @@ export function checkMeta(meta: unknown): Record<string, unknown> | undefined {
   return meta as Record<string, unknown>;
 }
 
-const LIMIT_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** Names of rate limits. */
+export const RATE_LIMIT_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** Namespaces and environments. */
+export const LABEL_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+/** A namespace or environment label. */
+export function checkLabel(field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !LABEL_PATTERN.test(value)) {
+    throw ApiKeyValidationError.field(field, `${field} must be 1–100 characters of letters, digits, _ . : -`);
+  }
+  return value;
+}
 export const MAX_RATE_LIMITS = 10;
 
 /** Named limits: unique names, integer limit ≥ 1 and window ≥ 1 ms, mode enforce or report. */
@@ -67,7 +85,7 @@ export function checkRateLimits(field: string, value: unknown): RateLimitRule[] 
   return value.map((rule: Record<string, unknown>) => {
     if (!rule || typeof rule !== 'object') throw fail(`${field} must hold { name, limit, windowMs } objects`);
     const { name, limit, windowMs, mode } = rule;
-    if (typeof name !== 'string' || !LIMIT_NAME.test(name)) throw fail(`${field}: name must be 1–64 characters of letters, digits, _ . : -`);
+    if (typeof name !== 'string' || !RATE_LIMIT_NAME_PATTERN.test(name)) throw fail(`${field}: name must be 1–64 characters of letters, digits, _ . : -`);
     if (names.has(name)) throw fail(`${field}: the name '${name}' is used twice`);
     names.add(name);
     if (!Number.isSafeInteger(limit) || (limit as number) < 1) throw fail(`${field}: limit must be an integer ≥ 1`);

@@ -35,6 +35,7 @@ import { ApiKeyStore, type KeyCursor } from '../store/api-key.store.js';
 import { ApiKeyVerifier } from '../verification/api-key-verifier.js';
 import {
   checkIpRules,
+  checkLabel,
   checkMeta,
   checkNames,
   checkNonNegativeInteger,
@@ -49,6 +50,8 @@ import { KeyHasher, SHA256_HASH_VERSION } from './key-hasher.js';
 import { LastUsedTracker } from './last-used-tracker.js';
 
 const DEFAULT_LIST_LIMIT = 20;
+/** Keys revoked per UPDATE statement in a bulk revoke. */
+const REVOKE_BATCH = 500;
 
 /**
  * Who creates or changes a key: a key an owner-scoped actor disables (or creates disabled) is
@@ -58,9 +61,9 @@ export interface UpdateContext extends ActorContext {
   ownerScoped?: boolean;
 }
 
-/** `revokeMany` options the admin API uses: the calling key is never revoked. */
+/** `revokeMany` options the admin API uses: the calling key's lineage is never revoked. */
 export interface RevokeManyOptions {
-  exceptKeyId?: string;
+  exceptLineageId?: string;
 }
 
 /**
@@ -214,7 +217,15 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     const roles = checkNames('roles', patch.roles);
 
     const { before, after } = await this.store.writes.transaction(async (manager) => {
+      await this.store.lockKey(manager, id); // an update and a rotation of one key queue up
       const before = await this.requireKey(id, manager);
+      // A rotated key is verified through its successor's row: its limits, grants and credits
+      // no longer apply, so changing them would answer 200 and change nothing.
+      const lineageFields = ['permissions', 'roles', 'allowedIps', 'rateLimits', 'remaining', 'refill', 'maxIdleMs', 'expiresAt'] as const;
+      const sent = lineageFields.filter((field) => patch[field] !== undefined);
+      if (before.rotationGraceEndsAt !== null && sent.length > 0) {
+        throw new ApiKeysError('KEY_ROTATED', 409, `This key was rotated; change ${sent.join(', ')} on its successor ${before.rotatedToId ?? ''}.`.replace(' .', '.'));
+      }
       if (patch.enabled !== undefined && patch.enabled !== before.enabled) {
         if (patch.enabled && ctx.ownerScoped && before.disabledBy === 'admin') {
           throw new ApiKeysError('KEY_DISABLED_BY_ADMIN', 403, 'An administrator disabled this key; only an administrator can enable it.');
@@ -311,22 +322,30 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
       throw ApiKeyValidationError.field('filter', 'give at least one of ownerId, namespace, createdBefore');
     }
     const now = this.options.clock.now();
-    const revoked = await this.store.writes.write(async () => {
-      const query = this.store.dataSource
-        .createQueryBuilder()
-        .update(ApiKeyEntity)
-        .set({ revokedAt: now, updatedAt: now })
-        .where('revoked_at IS NULL');
-      if (filter.ownerId !== undefined) query.andWhere('owner_id = :ownerId', { ownerId: filter.ownerId });
-      if (filter.namespace !== undefined) query.andWhere('namespace = :namespace', { namespace: filter.namespace });
-      if (createdBefore != null) query.andWhere('created_at < :createdBefore', { createdBefore });
-      if (options.exceptKeyId) query.andWhere('id <> :exceptKeyId', { exceptKeyId: options.exceptKeyId });
-      return (await query.execute()).affected ?? 0;
+    const revoked = await this.store.writes.transaction(async (manager) => {
+      // Lock the matching rows, then revoke exactly those: each gets its own key.revoked event.
+      const query = manager
+        .createQueryBuilder(ApiKeyEntity, 'k')
+        .select('k.id', 'id')
+        .addSelect('k.owner_id', 'ownerId')
+        .where('k.revoked_at IS NULL');
+      if (filter.ownerId !== undefined) query.andWhere('k.owner_id = :ownerId', { ownerId: filter.ownerId });
+      if (filter.namespace !== undefined) query.andWhere('k.namespace = :namespace', { namespace: filter.namespace });
+      if (createdBefore != null) query.andWhere('k.created_at < :createdBefore', { createdBefore });
+      if (options.exceptLineageId) query.andWhere('k.lineage_id <> :exceptLineageId', { exceptLineageId: options.exceptLineageId });
+      if (!this.store.writes.serializes) query.setLock('pessimistic_write');
+      const rows: Array<{ id: string; ownerId: string }> = await query.getRawMany();
+      for (let i = 0; i < rows.length; i += REVOKE_BATCH) {
+        const ids = rows.slice(i, i + REVOKE_BATCH).map((row) => row.id);
+        await manager.createQueryBuilder().update(ApiKeyEntity).set({ revokedAt: now, updatedAt: now }).where('id IN (:...ids)', { ids }).execute();
+      }
+      return rows;
     });
-    if (revoked > 0) {
-      this.emitRaw({ type: 'key.revoked', keyId: '*', ownerId: filter.ownerId ?? '*', actorId: ctx.actorId ?? 'system', at: now, details: { count: revoked } });
+    const actorId = ctx.actorId ?? 'system';
+    for (const row of revoked) {
+      this.emitRaw({ type: 'key.revoked', keyId: row.id, ownerId: row.ownerId, actorId, at: now, details: { bulk: true } });
     }
-    return revoked;
+    return revoked.length;
   }
 
   /** Hard-deletes keys revoked, expired or rotated more than `olderThanMs` ago. Answers the count. */
@@ -452,14 +471,6 @@ function checkName(name: unknown): string | null {
   if (name === null) return null;
   if (typeof name !== 'string' || name.length > 200) throw ApiKeyValidationError.field('name', 'name must be a string of at most 200 characters');
   return name;
-}
-
-function checkLabel(field: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_.:-]{1,100}$/.test(value)) {
-    throw ApiKeyValidationError.field(field, `${field} must be 1–100 characters of letters, digits, _ . : -`);
-  }
-  return value;
 }
 
 function checkPositiveMs(field: string, value: unknown): number | null {

@@ -12,9 +12,18 @@ export function statusOf(key: ApiKeyEntity, now: number, pendingLastUsedAt?: num
   if (!key.enabled) return 'disabled';
   if (key.expiresAt !== null && now >= key.expiresAt) return 'expired';
   if (key.rotationGraceEndsAt !== null) return 'rotated';
-  const lastUse = Math.max(key.lastUsedAt ?? key.createdAt, pendingLastUsedAt ?? 0);
-  if (key.maxIdleMs !== null && now - lastUse > key.maxIdleMs) return 'idle';
-  return 'active';
+  return isIdle(key, now, pendingLastUsedAt) ? 'idle' : 'active';
+}
+
+/**
+ * Whether a key has been unused longer than its `maxIdleMs`: its last use is the later of the
+ * stored `lastUsedAt` (or `createdAt`) and a use this instance has not written yet (SPEC §6).
+ * `ApiKeyStore.whereStatus` is the SQL form.
+ * @internal
+ */
+export function isIdle(key: ApiKeyEntity, now: number, pendingLastUsedAt?: number): boolean {
+  if (key.maxIdleMs === null) return false;
+  return now - Math.max(key.lastUsedAt ?? key.createdAt, pendingLastUsedAt ?? 0) > key.maxIdleMs;
 }
 
 const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));

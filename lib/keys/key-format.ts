@@ -40,9 +40,9 @@ export class KeyFormat {
     this.minBodyLength = Math.max(1, this.maxBodyLength - 4);
   }
 
-  /** A new random key. */
+  /** A new random key; its body always has the full length (leading zeros kept as '0'). */
   generate(): string {
-    const body = base62Encode(randomBytes(this.keyBytes));
+    const body = base62Encode(randomBytes(this.keyBytes)).padStart(this.maxBodyLength, '0');
     const head = `${this.prefix}_${body}`;
     return head + checksumOf(head);
   }

@@ -33,6 +33,9 @@ export class KeyHasher {
     }
     for (const [id, secret] of Object.entries(pepper.secrets ?? {})) {
       if (id === SHA256_HASH_VERSION) throw new Error(`nest-api-keys: pepper id '${id}' is reserved.`);
+      if (!/^[A-Za-z0-9_.-]{1,32}$/.test(id)) {
+        throw new Error(`nest-api-keys: pepper id '${id}' must be 1–32 letters, digits, _ . - (it is stored as hash_version).`);
+      }
       this.peppers.set(id, requireSecret(id, secret));
     }
     if (!this.peppers.has(pepper.current)) {

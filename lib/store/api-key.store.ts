@@ -57,14 +57,23 @@ export class ApiKeyStore {
     return this.dataSource.getRepository(ApiKeyEntity);
   }
 
-  /** The key stored under one of these hashes, with its grants and owner limits. */
+  /**
+   * The key stored under one of these hashes, with its grants and owner limits. Queued with
+   * the writes on SQLite, so a verify never reads a library transaction's uncommitted rows
+   * (say, grants deleted and not yet re-inserted) on the shared connection.
+   */
   findByHashes(hashes: string[]): Promise<ApiKeyEntity | null> {
-    return this.loader.byHashes(hashes);
+    return this.writes.write(() => this.loader.byHashes(hashes));
   }
 
-  /** A key by id with its grants and owner limits (inside a transaction: pass its manager). */
+  /** A key by id with its grants and owner limits; inside a transaction, pass its manager. */
   findById(id: string, manager?: EntityManager): Promise<ApiKeyEntity | null> {
-    return this.loader.byId(id, manager);
+    return manager ? this.loader.byId(id, manager) : this.writes.write(() => this.loader.byId(id));
+  }
+
+  /** Runs every statement the key lookup uses once, so that a missing column fails at boot. */
+  probeKeyLookup(): Promise<void> {
+    return this.loader.probe();
   }
 
   /**

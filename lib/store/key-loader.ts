@@ -5,6 +5,7 @@ import { ApiKeyPermissionGrantEntity, ApiKeyRoleGrantEntity, ApiKeyRolePermissio
 import { ApiKeyOwnerEntity } from '../entities/api-key-owner.entity.js';
 import { ApiKeyPermissionEntity } from '../entities/api-key-permission.entity.js';
 import { ApiKeyRoleEntity } from '../entities/api-key-role.entity.js';
+import { bindParameter, qualifiedTable, sqlFamilyOf } from './sql-dialect.js';
 
 /** Something that runs SQL: the DataSource, or a transaction's EntityManager. */
 type SqlRunner = Pick<DataSource | EntityManager, 'query'>;
@@ -32,7 +33,7 @@ export class KeyLoader {
   private readonly byHashSql = new Map<number, string>();
 
   constructor(private readonly dataSource: DataSource) {
-    const table = (entity: Function) => this.table(entity);
+    const table = (entity: Function) => qualifiedTable(dataSource, entity);
     const e = (name: string) => dataSource.driver.escape(name);
     this.keyColumns = dataSource.getMetadata(ApiKeyEntity).columns;
     this.ownerLimitsColumn = dataSource.getMetadata(ApiKeyOwnerEntity).findColumnWithPropertyName('rateLimits')!;
@@ -72,6 +73,12 @@ export class KeyLoader {
     return this.load(`${this.selectKey} WHERE k.${this.dataSource.driver.escape('id')} = ${this.param(1)}`, [id], runner);
   }
 
+  /** Runs both statements (matching nothing), so that a schema missing a column fails now. */
+  async probe(): Promise<void> {
+    await this.dataSource.query(`${this.selectKey} WHERE k.${this.dataSource.driver.escape('id')} = ${this.param(1)}`, ['']);
+    await this.dataSource.query(this.selectGrants, ['', '', '']);
+  }
+
   private async load(sql: string, parameters: unknown[], runner: SqlRunner): Promise<ApiKeyEntity | null> {
     const rows: Record<string, unknown>[] = await runner.query(sql, parameters);
     if (rows.length === 0) return null;
@@ -108,18 +115,7 @@ export class KeyLoader {
     return key;
   }
 
-  /** The n-th bind parameter in the driver's style. */
   private param(n: number): string {
-    const type = this.dataSource.options.type;
-    return type === 'postgres' || type === 'aurora-postgres' || type === 'cockroachdb' ? `$${n}` : '?';
-  }
-
-  /** The escaped, schema-qualified name of an entity's table. */
-  private table(entity: Function): string {
-    const metadata = this.dataSource.getMetadata(entity);
-    return [metadata.schema, metadata.tableName]
-      .filter((part): part is string => !!part)
-      .map((part) => this.dataSource.driver.escape(part))
-      .join('.');
+    return bindParameter(sqlFamilyOf(this.dataSource.options.type), n);
   }
 }

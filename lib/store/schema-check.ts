@@ -2,8 +2,8 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { API_KEYS_DATA_SOURCE, API_KEYS_STRUCTURAL_OPTIONS } from '../api-keys.internal-constants.js';
 import { API_KEYS_ENTITIES } from '../entities/index.js';
-import { ApiKeyEntity } from '../entities/api-key.entity.js';
 import type { ApiKeysStructuralOptions } from '../interfaces/api-keys-options.interface.js';
+import { ApiKeyStore } from './api-key.store.js';
 import { isStoreUnavailableError } from './store-availability.js';
 
 /**
@@ -34,11 +34,12 @@ export class SchemaCheck implements OnModuleInit {
       );
     }
     try {
-      await this.dataSource.getRepository(ApiKeyEntity).createQueryBuilder('k').select('k.id').limit(1).getRawMany();
+      // The verify lookup's own statements: a table or a column a migration adds is missing.
+      await new ApiKeyStore(this.dataSource).probeKeyLookup();
     } catch (error) {
       if (isStoreUnavailableError(error)) return; // an outage at boot answers 503 later, not a crash
       throw new Error(
-        `nest-api-keys: the table 'api_keys' is not usable on DataSource '${name}' (${(error as Error).message}): ` +
+        `nest-api-keys: the API key tables on DataSource '${name}' are missing or out of date (${(error as Error).message}): ` +
           `run API_KEYS_MIGRATIONS (or synchronize: true in development).`,
       );
     }

@@ -15,21 +15,34 @@ export interface SqlDialect {
   spendCredits(keyId: string, cost: number): Promise<number | null>;
 }
 
-export function sqlDialectFor(dataSource: DataSource): SqlDialect {
-  const type = dataSource.options.type;
-  const table = qualifiedTable(dataSource);
-  if (type === 'mysql' || type === 'mariadb' || type === 'aurora-mysql') return new MySqlDialect(dataSource, table);
-  if (type === 'postgres' || type === 'aurora-postgres' || type === 'cockroachdb') {
-    return new ReturningDialect(dataSource, table, (n) => `$${n}`);
-  }
-  return new ReturningDialect(dataSource, table, () => '?');
+/** The SQL families the library supports. @internal */
+export type SqlFamily = 'postgres' | 'mysql' | 'sqlite';
+
+/** The family of a TypeORM driver type; other databases are refused. @internal */
+export function sqlFamilyOf(type: string): SqlFamily {
+  if (type === 'postgres' || type === 'aurora-postgres' || type === 'cockroachdb') return 'postgres';
+  if (type === 'mysql' || type === 'mariadb' || type === 'aurora-mysql') return 'mysql';
+  if (type === 'better-sqlite3' || type === 'sqljs' || type === 'capacitor') return 'sqlite';
+  throw new Error(`nest-api-keys: supports PostgreSQL, MySQL/MariaDB and SQLite (better-sqlite3), not '${type}'.`);
 }
 
-/** The escaped, schema-qualified name of `api_keys`. */
-function qualifiedTable(dataSource: DataSource): string {
-  const metadata = dataSource.getMetadata(ApiKeyEntity);
+/** The n-th bind parameter in the family's style. @internal */
+export function bindParameter(family: SqlFamily, n: number): string {
+  return family === 'postgres' ? `$${n}` : '?';
+}
+
+/** The escaped, schema-qualified name of an entity's table. @internal */
+export function qualifiedTable(dataSource: DataSource, entity: Function): string {
+  const metadata = dataSource.getMetadata(entity);
   const parts = [metadata.schema, metadata.tableName].filter((part): part is string => !!part);
   return parts.map((part) => dataSource.driver.escape(part)).join('.');
+}
+
+export function sqlDialectFor(dataSource: DataSource): SqlDialect {
+  const family = sqlFamilyOf(dataSource.options.type);
+  const table = qualifiedTable(dataSource, ApiKeyEntity);
+  if (family === 'mysql') return new MySqlDialect(dataSource, table);
+  return new ReturningDialect(dataSource, table, (n) => bindParameter(family, n));
 }
 
 async function runStructured(dataSource: DataSource, sql: string, parameters: unknown[]) {

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { sqlFamilyOf } from './sql-dialect.js';
 
 /**
  * Runs the library's writes one at a time on SQLite.
@@ -24,14 +25,16 @@ export class WriteSerializer {
   static for(dataSource: DataSource): WriteSerializer {
     let serializer = this.perDataSource.get(dataSource);
     if (!serializer) {
-      const type = dataSource.options.type;
-      serializer = new WriteSerializer(dataSource, type === 'better-sqlite3' || type === 'sqljs' || type === 'capacitor');
+      serializer = new WriteSerializer(dataSource, sqlFamilyOf(dataSource.options.type) === 'sqlite');
       this.perDataSource.set(dataSource, serializer);
     }
     return serializer;
   }
 
-  /** A single write statement (or several that need no atomicity). */
+  /**
+   * A single write statement (or several that need no atomicity), or a read that must not
+   * see the uncommitted state of a transaction on the shared SQLite connection.
+   */
   write<T>(work: () => Promise<T>): Promise<T> {
     if (!this.serializes) return work();
     const result = this.tail.then(work, work);

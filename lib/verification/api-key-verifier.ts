@@ -11,7 +11,8 @@ import type { LastUsedTracker } from '../keys/last-used-tracker.js';
 import { CreditLedger } from '../quotas/credit-ledger.js';
 import { RateLimiter, type RateLimitBucket } from '../quotas/rate-limiter.js';
 import type { ApiKeyStore } from '../store/api-key.store.js';
-import { withStoreDeadline } from '../store/store-availability.js';
+import { withStoreDeadline, type Deadline } from '../store/store-availability.js';
+import { ipAllowed } from './ip-allow-list.js';
 import { runKeyChecks } from './verify-chain.js';
 import { VERIFY_MESSAGES, type VerifyCode } from './verify-codes.js';
 
@@ -49,22 +50,31 @@ export class ApiKeyVerifier {
     const cost = checkNonNegativeInteger('cost', options.cost) ?? 1;
     if (!this.format.parse(raw)) return failure('MALFORMED');
     const candidates = this.hasher.candidates(raw);
-    return withStoreDeadline(() => this.verifyStored(candidates, cost, options), this.options.storeTimeoutMs);
+    return withStoreDeadline((deadline) => this.verifyStored(candidates, cost, options, deadline), this.options.storeTimeoutMs);
   }
 
-  private async verifyStored(candidates: HashCandidate[], cost: number, options: VerifyOptions): Promise<VerifyResult> {
+  private async verifyStored(
+    candidates: HashCandidate[],
+    cost: number,
+    options: VerifyOptions,
+    deadline: Deadline,
+  ): Promise<VerifyResult> {
     const found = await this.store.findByHashes(candidates.map((c) => c.hash));
     if (!found || (options.ownerId !== undefined && found.ownerId !== options.ownerId)) return failure('NOT_FOUND');
     let lineage = await this.loadLineage(found);
-    if (!lineage) return failure('REVOKED'); // a successor was purged: the lineage ended
+    if (!lineage) {
+      // A successor was purged or the chain is too long: the lineage ended. IP still comes first.
+      return failure(ipAllowed(found.allowedIps ?? [], options.ip) ? 'REVOKED' : 'IP_NOT_ALLOWED');
+    }
 
     let effective = lineage[lineage.length - 1];
-    const permissions = effectivePermissionsOf(effective);
+    let permissions = effectivePermissionsOf(effective);
     const now = this.options.clock.now();
     const code = this.check(lineage, permissions, now, options);
-    if (code) return failure(code);
+    if (code) return this.denial(code, options);
 
     const result: VerifyResult = { valid: true, code: 'VALID', message: VERIFY_MESSAGES.VALID };
+    if (deadline.expired) return result; // the caller already answered 503: consume nothing
     if (!options.dryRun) {
       const limits = await this.rateLimiter.consume(this.rateLimitBuckets(effective));
       if (limits.state) result.rateLimit = limits.state;
@@ -80,6 +90,7 @@ export class ApiKeyVerifier {
       } else {
         for (let attempt = 1; ; attempt++) {
           if (this.ledger.refillDue(effective, now)) await this.ledger.refill(effective, now);
+          if (deadline.expired) return result;
           const balance = await this.ledger.spend(effective.id, cost);
           if (balance !== null) {
             result.remaining = balance;
@@ -91,8 +102,9 @@ export class ApiKeyVerifier {
           const reloaded = fresh ? await this.loadLineage(fresh) : null;
           const next = reloaded?.[reloaded.length - 1];
           if (!next || next.id === effective.id) return this.usageExceeded(effective, now);
-          const recheck = this.check(reloaded!, effectivePermissionsOf(next), now, options);
-          if (recheck) return failure(recheck);
+          permissions = effectivePermissionsOf(next);
+          const recheck = this.check(reloaded!, permissions, now, options);
+          if (recheck) return this.denial(recheck, options);
           lineage = reloaded!;
           effective = next;
         }
@@ -128,12 +140,16 @@ export class ApiKeyVerifier {
     };
   }
 
-  /** The presented row and each successor it was rotated to; null if a link was purged. */
+  /**
+   * The presented row and each successor it was rotated to; null (the key fails closed) if a
+   * link was purged or the chain is longer than MAX_LINEAGE_DEPTH.
+   */
   async loadLineage(presented: ApiKeyEntity): Promise<ApiKeyEntity[] | null> {
     const lineage = [presented];
     let current = presented;
-    while (current.rotationGraceEndsAt !== null && lineage.length < MAX_LINEAGE_DEPTH) {
-      const next = current.rotatedToId === null ? null : await this.store.findById(current.rotatedToId);
+    while (current.rotationGraceEndsAt !== null) {
+      if (lineage.length >= MAX_LINEAGE_DEPTH || current.rotatedToId === null) return null;
+      const next = await this.store.findById(current.rotatedToId);
       if (!next) return null;
       lineage.push(next);
       current = next;
@@ -141,9 +157,23 @@ export class ApiKeyVerifier {
     return lineage;
   }
 
+  /** A failure; a permission denial names what was required, never what the key holds. */
+  private denial(code: VerifyCode, options: VerifyOptions): VerifyResult {
+    if (code !== 'INSUFFICIENT_PERMISSIONS') return failure(code);
+    const required = Array.isArray(options.permissions)
+      ? options.permissions.join(', ')
+      : options.permissions
+        ? `one of ${options.permissions.anyOf.join(', ')}`
+        : '';
+    const roles = options.roles?.length ? `role ${options.roles.join(', ')}` : '';
+    const needs = [required, roles].filter(Boolean).join('; ');
+    return { ...failure(code), message: needs ? `The API key lacks what this call requires: ${needs}.` : VERIFY_MESSAGES[code] };
+  }
+
   private upgradeHash(key: ApiKeyEntity, current: HashCandidate): void {
     this.store.rehash(key.id, key.hash, current.hash, current.version).catch((error) => {
-      this.logger.warn(`Could not upgrade the hash of key ${key.id}: ${(error as Error).message}`);
+      // The code only: a driver's message (e.g. a duplicate entry) can quote the hash.
+      this.logger.warn(`Could not upgrade the hash of key ${key.id}: ${(error as { code?: string }).code ?? (error as Error).name}`);
     });
   }
 }

@@ -1,6 +1,7 @@
 import type { ApiKeyEntity } from '../entities/api-key.entity.js';
 import { satisfiesRequirement } from '../rbac/permission-matcher.js';
 import type { VerifyOptions } from '../interfaces/verify-result.interface.js';
+import { isIdle } from '../keys/api-key.view.js';
 import { ipAllowed } from './ip-allow-list.js';
 import type { VerifyCode } from './verify-codes.js';
 
@@ -59,12 +60,7 @@ export const KEY_CHECKS: readonly VerifyCheck[] = [
   },
   {
     code: 'IDLE_TIMEOUT',
-    fails: (s) => {
-      const key = effective(s);
-      if (key.maxIdleMs === null) return false;
-      const lastUse = Math.max(key.lastUsedAt ?? key.createdAt, s.pendingLastUsedAt(key.id) ?? 0);
-      return s.now - lastUse > key.maxIdleMs;
-    },
+    fails: (s) => isIdle(effective(s), s.now, s.pendingLastUsedAt(effective(s).id)),
   },
   {
     code: 'INSUFFICIENT_PERMISSIONS',

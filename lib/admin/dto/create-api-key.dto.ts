@@ -15,7 +15,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Type } from 'class-transformer';
-import { MAX_RATE_LIMITS } from '../../keys/api-key-input.js';
+import { MAX_RATE_LIMITS, MAX_ROLE_NAME_LENGTH } from '../../keys/api-key-input.js';
 import { RateLimitDto, RefillDto } from './quota.dto.js';
 import { IsGrantList, IsIpRule, LABEL_PATTERN } from './validation-rules.js';
 
@@ -40,7 +40,7 @@ export class CreateApiKeyDto {
   @IsOptional() @IsGrantList()
   permissions?: string[];
 
-  @IsOptional() @IsGrantList()
+  @IsOptional() @IsGrantList(MAX_ROLE_NAME_LENGTH)
   roles?: string[];
 
   @IsOptional() @IsArray() @ArrayMaxSize(100) @IsIpRule({ each: true })

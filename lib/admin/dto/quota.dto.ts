@@ -1,5 +1,6 @@
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { REFILL_INTERVALS, type RefillInterval } from '../../interfaces/quota.interface.js';
+import { RATE_LIMIT_NAME_PATTERN } from '../../keys/api-key-input.js';
 
 /** `refill` in admin bodies. */
 export class RefillDto {
@@ -12,7 +13,7 @@ export class RefillDto {
 
 /** One entry of `rateLimits` in admin bodies. */
 export class RateLimitDto {
-  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/)
+  @Matches(RATE_LIMIT_NAME_PATTERN)
   name: string;
 
   @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER)

@@ -1,0 +1,128 @@
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { API_KEYS_MIGRATIONS, ApiKeysError, ApiKeysModule, type ApiKeyEvent } from '../lib/index.js';
+import { createTestDatabase, lane } from './utils/databases.js';
+import { expectValidationError } from './utils/http-expectations.js';
+import { createTestApp, type TestApp } from './utils/test-app.js';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+
+// Fail-closed edges found in review: each case here once answered wrongly.
+describe(`hardening on ${lane}`, () => {
+  let t: TestApp;
+  const events: ApiKeyEvent[] = [];
+  beforeAll(async () => {
+    t = await createTestApp({
+      options: { onEvent: (event) => events.push(event), failedAttempts: false },
+      structural: { admin: { path: 'api-keys' } },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('a rotated key refuses changes that only its successor can carry (409 KEY_ROTATED), but can be disabled', async () => {
+    const { apiKey } = await t.apiKeys.create({ ownerId: 'h1', permissions: ['a:read'] });
+    const { apiKey: successor } = await t.apiKeys.rotate(apiKey.id, { gracePeriodMs: 60_000 });
+    for (const patch of [{ permissions: ['a:write'] }, { remaining: 5 }, { rateLimits: [] }, { expiresAt: null }]) {
+      await expect(t.apiKeys.update(apiKey.id, patch)).rejects.toMatchObject({ code: 'KEY_ROTATED', status: 409 });
+    }
+    expect((await t.apiKeys.get(successor.id))!.permissions).toEqual(['a:read']);
+    const renamed = await t.apiKeys.update(apiKey.id, { name: 'old', enabled: false });
+    expect(renamed).toMatchObject({ name: 'old', enabled: false });
+  });
+
+  it('a lineage longer than its depth bound fails closed instead of trusting a rotated row', async () => {
+    let { key, apiKey } = await t.apiKeys.create({ ownerId: 'h2' });
+    const first = key;
+    for (let i = 0; i < 8; i++) ({ key, apiKey } = await t.apiKeys.rotate(apiKey.id, { gracePeriodMs: 3_600_000 }));
+    expect((await t.apiKeys.verify(key)).code).toBe('VALID');
+    await t.apiKeys.revoke(apiKey.id); // the head of the lineage
+    expect((await t.apiKeys.verify(first)).code).toBe('REVOKED');
+  });
+
+  it('bulk revoke never revokes the lineage of the calling key (an old key in its grace included)', async () => {
+    const { key: oldRoot, apiKey: root } = await t.apiKeys.create({ ownerId: 'ops-h3', permissions: ['api_keys:admin'] });
+    const { key: newRoot } = await t.apiKeys.rotate(root.id, { gracePeriodMs: 60_000 });
+    const { apiKey: other } = await t.apiKeys.create({ ownerId: 'ops-h3' });
+    // Called with the OLD key, still in its grace: its successor must survive the bulk revoke.
+    const res = await request(t.server).post('/api-keys/keys/revoke').set('x-api-key', oldRoot).send({ ownerId: 'ops-h3' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ revoked: 1 });
+    expect((await t.apiKeys.get(other.id))!.status).toBe('revoked');
+    expect((await t.apiKeys.verify(newRoot)).code).toBe('VALID');
+    expect((await t.apiKeys.verify(oldRoot)).code).toBe('VALID');
+  });
+
+  it('bulk revoke emits one key.revoked event per key, with real ids', async () => {
+    const made = await Promise.all([1, 2, 3].map(() => t.apiKeys.create({ ownerId: 'h4' })));
+    events.length = 0;
+    expect(await t.apiKeys.revokeMany({ ownerId: 'h4' }, { actorId: 'tester' })).toBe(3);
+    const revoked = events.filter((e) => e.type === 'key.revoked');
+    expect(revoked.map((e) => e.keyId).sort()).toEqual(made.map((m) => m.apiKey.id).sort());
+    expect(revoked.every((e) => e.ownerId === 'h4' && e.actorId === 'tester')).toBe(true);
+  });
+
+  it('role names longer than their column answer 400, never a 500 or a truncated grant', async () => {
+    const { key: root } = await t.apiKeys.create({ ownerId: 'ops-h5', permissions: ['api_keys:admin'] });
+    const res = await request(t.server)
+      .post('/api-keys/keys')
+      .set('x-api-key', root)
+      .send({ ownerId: 'h5', roles: ['r'.repeat(101)] });
+    expectValidationError(res, 'roles');
+    await expect(t.apiKeys.create({ ownerId: 'h5', roles: ['r'.repeat(101)] })).rejects.toBeInstanceOf(ApiKeysError);
+  });
+});
+
+describe(`boot checks on ${lane}`, () => {
+  it('an unknown (or not yet supported) option fails at boot, never silently', async () => {
+    const database = await createTestDatabase();
+    try {
+      const build = Test.createTestingModule({
+        imports: [TypeOrmModule.forRoot(database.options as any), ApiKeysModule.forRoot({ maxKeysPerOwner: 5 } as any)],
+      }).compile();
+      await expect(build).rejects.toThrow(/maxKeysPerOwner/);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('a database missing a later migration fails at boot naming API_KEYS_MIGRATIONS', async () => {
+    const database = await createTestDatabase({ synchronize: false, migrations: [API_KEYS_MIGRATIONS[0]] } as any);
+    const migrate = new DataSource(database.options);
+    await migrate.initialize();
+    await migrate.runMigrations();
+    await migrate.destroy();
+    try {
+      const app = (
+        await Test.createTestingModule({
+          imports: [TypeOrmModule.forRoot({ ...database.options, migrations: [] } as any), ApiKeysModule.forRoot()],
+        }).compile()
+      ).createNestApplication();
+      await expect(app.init()).rejects.toThrow(/API_KEYS_MIGRATIONS/);
+      await app.close().catch(() => undefined);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('an admin route answers 503 STORE_UNAVAILABLE when the database is gone', async () => {
+    const t = await createTestApp({ structural: { admin: { path: 'api-keys' } }, options: { failedAttempts: false } });
+    const { key: root } = await t.apiKeys.create({ ownerId: 'ops', permissions: ['api_keys:admin'] });
+    try {
+      // The root key verifies first; then the list query hits the destroyed DataSource.
+      const verify = t.apiKeys.verify.bind(t.apiKeys);
+      jest.spyOn(t.apiKeys, 'verify').mockImplementation(async (...args) => {
+        const result = await verify(...args);
+        await t.dataSource.destroy();
+        return result;
+      });
+      const res = await request(t.server).get('/api-keys/keys').set('x-api-key', root);
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ statusCode: 503, code: 'STORE_UNAVAILABLE' });
+      expect(res.headers['retry-after']).toBe('1');
+    } finally {
+      jest.restoreAllMocks();
+      await t.app.close().catch(() => undefined);
+      await t.database.drop();
+    }
+  });
+});
