@@ -1,0 +1,33 @@
+import { resolveOptions } from './api-keys.options.js';
+
+describe('resolveOptions', () => {
+  it('fills in the defaults', () => {
+    const resolved = resolveOptions({});
+    expect(resolved).toMatchObject({
+      keyPrefix: 'sk',
+      keyBytes: 32,
+      lastUsedWriteIntervalMs: 60_000,
+      storeTimeoutMs: 1000,
+      defaultRateLimits: [],
+      failedAttempts: { limit: 30, windowMs: 60_000 },
+      sources: [{ in: 'header', name: 'x-api-key' }, { in: 'bearer' }],
+    });
+  });
+
+  it('fails at boot on an unknown or not yet supported option, never silently ignoring it', () => {
+    expect(() => resolveOptions({ maxKeysPerOwner: 5 } as never)).toThrow(/maxKeysPerOwner/);
+    expect(() => resolveOptions({ cache: false, secrets: {} } as never)).toThrow(/cache, secrets/);
+  });
+
+  it('accepts the structural options riding along in forRoot', () => {
+    expect(() => resolveOptions({ isGlobal: false, dataSource: 'keys', globalGuard: true, admin: false } as never)).not.toThrow();
+  });
+
+  it('refuses values that cannot work', () => {
+    expect(() => resolveOptions({ keyPrefix: 'Bad-Prefix' })).toThrow(/keyPrefix/);
+    expect(() => resolveOptions({ keyBytes: 8 })).toThrow(/keyBytes/);
+    expect(() => resolveOptions({ storeTimeoutMs: 0 })).toThrow(/storeTimeoutMs/);
+    expect(() => resolveOptions({ failedAttempts: { limit: -1 } })).toThrow(/failedAttempts.limit/);
+    expect(() => resolveOptions({ defaultRateLimits: [{ name: 'x', limit: 0, windowMs: 1000 }] })).toThrow(/limit/);
+  });
+});
