@@ -34,7 +34,11 @@ export { SHA256_HASH_VERSION } from './keys/key-hasher.js';
 export { VERIFY_CODES, VERIFY_MESSAGES, type VerifyCode, type GuardOnlyCode } from './verification/verify-codes.js';
 export { InMemoryRateLimitStorage } from './quotas/in-memory-rate-limit.storage.js';
 export type { FailedAttempts } from './quotas/failed-attempts.js';
-export { RedisThrottlerStorage, type RedisThrottlerStorageOptions } from './quotas/redis-throttler.storage.js';
+export {
+  RedisThrottlerStorage,
+  type RedisScriptClient,
+  type RedisThrottlerStorageOptions,
+} from './quotas/redis-throttler.storage.js';
 export { periodStart, nextPeriodStart } from './quotas/refill-period.js';
 export { grantCovers, grantsCover, satisfiesRequirement, PERMISSION_NAME_PATTERN } from './rbac/permission-matcher.js';
 

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { RateLimitStorage, RateLimitStorageRecord } from '../interfaces/quota.interface.js';
 import { StoreUnavailableError } from '../api-keys.errors.js';
 import { withStoreDeadline } from '../store/store-availability.js';
@@ -33,6 +32,14 @@ end
 return { hits, ttl, 1, ttl }
 `;
 
+/**
+ * The one Redis command the storage uses. An ioredis `Redis` or `Cluster` client fits; typed
+ * structurally so that hosts without ioredis (an optional peer) still type-check.
+ */
+export interface RedisScriptClient {
+  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+}
+
 export interface RedisThrottlerStorageOptions {
   /** Prefix of every Redis key. Default `'api-keys:rl:'`. */
   prefix?: string;
@@ -55,7 +62,7 @@ export class RedisThrottlerStorage implements RateLimitStorage {
   private readonly timeoutMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisScriptClient,
     options: RedisThrottlerStorageOptions = {},
   ) {
     this.prefix = options.prefix ?? 'api-keys:rl:';
