@@ -10,11 +10,8 @@
 //   GET /bench/credits   ApiKeyGuard, a key with remaining = 1e12 (cost 1 per call)
 //   GET /bench/limited   ApiKeyGuard, a key with a rate limit that never denies
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Controller, Get, Module, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -22,7 +19,8 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { API_KEYS_ENTITIES, API_KEYS_MIGRATIONS, ApiKeyCost, ApiKeyGuard, ApiKeyService, ApiKeysModule } from '../dist/index.js';
+import { ApiKeyCost, ApiKeyGuard, ApiKeyService, ApiKeysModule } from '../dist/index.js';
+import { createBenchDatabase } from './bench-database.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,45 +29,6 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: '0' },
   },
 });
-
-const PG = {
-  host: process.env.PGHOST ?? '127.0.0.1',
-  port: Number(process.env.PGPORT ?? 5432),
-  username: process.env.PGUSER ?? 'postgres',
-  password: process.env.PGPASSWORD ?? '',
-  database: process.env.PGDATABASE ?? 'test',
-};
-
-/** A fresh database for this run: a WAL SQLite file, or a new PostgreSQL schema. */
-async function database() {
-  const name = `bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const common = { entities: [...API_KEYS_ENTITIES], migrations: [...API_KEYS_MIGRATIONS], migrationsRun: true };
-  if (args.db === 'sqlite') {
-    const file = join(tmpdir(), `${name}.db`);
-    return {
-      options: { type: 'better-sqlite3', database: file, enableWAL: true, ...common },
-      drop: async () => {
-        for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
-      },
-    };
-  }
-  if (args.db === 'postgres') {
-    const admin = new DataSource({ type: 'postgres', ...PG });
-    await admin.initialize();
-    await admin.query(`CREATE SCHEMA "${name}"`);
-    await admin.destroy();
-    return {
-      options: { type: 'postgres', ...PG, schema: name, ...common },
-      drop: async () => {
-        const a = new DataSource({ type: 'postgres', ...PG });
-        await a.initialize();
-        await a.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
-        await a.destroy();
-      },
-    };
-  }
-  throw new Error(`unknown --db ${args.db}`);
-}
 
 // Plain JavaScript: decorators applied by hand, as TypeScript would emit them.
 class BenchController {
@@ -96,7 +55,7 @@ decorateMethod(BenchController, 'credits', [Get('credits'), UseGuards(ApiKeyGuar
 decorateMethod(BenchController, 'limited', [Get('limited'), UseGuards(ApiKeyGuard)]);
 Controller('bench')(BenchController);
 
-const db = await database();
+const db = await createBenchDatabase(args.db);
 
 class BenchModule {}
 Module({

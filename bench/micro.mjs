@@ -1,43 +1,30 @@
 // In-process cost of the steps of one cold verify (no HTTP), to see where a guarded request's
-// time goes: the library's verify, the key lookup as the library does it (TypeORM findOne
+// time goes: the library's verify, the key lookup as it was before KeyLoader (TypeORM findOne
 // with the permission/role/owner relations), the same without relations, a raw SELECT, and
 // SHA-256. Sequential calls, µs per call (median of 5 batches). Uses `npm run build` output.
 //
 //   node bench/micro.mjs [--db sqlite|postgres] [--n 2000]
 import 'reflect-metadata';
-import { createHash, randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import { API_KEYS_ENTITIES, API_KEYS_MIGRATIONS, ApiKeyEntity, ApiKeyService, ApiKeysModule } from '../dist/index.js';
+import { ApiKeyEntity, ApiKeyService, ApiKeysModule } from '../dist/index.js';
+import { createBenchDatabase } from './bench-database.mjs';
 
 const { values: args } = parseArgs({ options: { db: { type: 'string', default: 'sqlite' }, n: { type: 'string', default: '2000' } } });
 const N = Number(args.n);
-const PG = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), username: process.env.PGUSER ?? 'postgres', password: process.env.PGPASSWORD ?? '', database: process.env.PGDATABASE ?? 'test' };
 // The relations the library loads with a key (lib/store/api-key.store.ts).
 const KEY_RELATIONS = { permissionGrants: { permission: true }, roleGrants: { role: { permissionGrants: { permission: true } } }, owner: true };
 
-const name = `benchm_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-const file = join(tmpdir(), `${name}.db`);
-let options;
-if (args.db === 'postgres') {
-  const admin = new DataSource({ type: 'postgres', ...PG });
-  await admin.initialize();
-  await admin.query(`CREATE SCHEMA "${name}"`);
-  await admin.destroy();
-  options = { type: 'postgres', ...PG, schema: name };
-} else {
-  options = { type: 'better-sqlite3', database: file, enableWAL: true };
-}
+const database = await createBenchDatabase(args.db, 'benchm');
+const { name } = database;
 class MicroModule {}
 Module({
   imports: [
-    TypeOrmModule.forRoot({ ...options, entities: [...API_KEYS_ENTITIES], migrations: [...API_KEYS_MIGRATIONS], migrationsRun: true }),
+    TypeOrmModule.forRoot({ ...database.options }),
     ApiKeysModule.forRoot({}),
   ],
 })(MicroModule);
@@ -72,16 +59,9 @@ console.log('| step | µs/call |');
 console.log('|---|---:|');
 await time('ApiKeyService.verify (key without quotas)', () => apiKeys.verify(key));
 await time('ApiKeyService.verify (key with credits, cost 1)', () => apiKeys.verify(credited.key));
-await time('TypeORM findOne + relations (as the store does)', () => repo.findOne({ where: { hash: In([hash]) }, relations: KEY_RELATIONS }));
+await time('TypeORM findOne + relations (the lookup before KeyLoader)', () => repo.findOne({ where: { hash: In([hash]) }, relations: KEY_RELATIONS }));
 await time('TypeORM findOne, no relations', () => repo.findOne({ where: { hash: In([hash]) } }));
 await time('raw SELECT * by hash (dataSource.query)', () => dataSource.query(`SELECT * FROM ${table} WHERE hash = ${param}`, [hash]));
 await time('SHA-256 of the key', async () => createHash('sha256').update(key).digest('hex'));
 await app.close();
-if (args.db === 'postgres') {
-  const admin = new DataSource({ type: 'postgres', ...PG });
-  await admin.initialize();
-  await admin.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
-  await admin.destroy();
-} else {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
-}
+await database.drop();
