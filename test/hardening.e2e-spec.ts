@@ -61,6 +61,22 @@ describe(`hardening on ${lane}`, () => {
     expect(revoked.every((e) => e.ownerId === 'h4' && e.actorId === 'tester')).toBe(true);
   });
 
+  it('failed verifications of a stored key emit debounced events without the raw key', async () => {
+    const { key, apiKey } = await t.apiKeys.create({ ownerId: 'h6', rateLimits: [{ name: 'tiny', limit: 1, windowMs: 60_000 }] });
+    events.length = 0;
+    expect((await t.apiKeys.verify(key)).code).toBe('VALID');
+    for (let i = 0; i < 3; i++) expect((await t.apiKeys.verify(key)).code).toBe('RATE_LIMITED');
+    await t.apiKeys.revoke(apiKey.id);
+    for (let i = 0; i < 3; i++) expect((await t.apiKeys.verify(key)).code).toBe('REVOKED');
+    await t.apiKeys.verify(key, { dryRun: true }); // a dry run tells nobody
+    const failures = events.filter((e) => e.type === 'ratelimit.exceeded' || e.type === 'key.verification_failed');
+    expect(failures.map((e) => [e.type, e.keyId, e.ownerId, e.details])).toEqual([
+      ['ratelimit.exceeded', apiKey.id, 'h6', { code: 'RATE_LIMITED', limit: 'tiny' }],
+      ['key.verification_failed', apiKey.id, 'h6', { code: 'REVOKED' }],
+    ]);
+    expect(JSON.stringify(events)).not.toContain(key);
+  });
+
   it('role names longer than their column answer 400, never a 500 or a truncated grant', async () => {
     const { key: root } = await t.apiKeys.create({ ownerId: 'ops-h5', permissions: ['api_keys:admin'] });
     const res = await request(t.server)

@@ -1,5 +1,13 @@
 /** Events the library emits (through `onEvent` and `ApiKeyService.events$`). Never carry raw keys. */
-export type ApiKeyEventType = 'key.created' | 'key.updated' | 'key.rotated' | 'key.revoked';
+export type ApiKeyEventType =
+  | 'key.created'
+  | 'key.updated'
+  | 'key.rotated'
+  | 'key.revoked'
+  /** A stored key failed a check (debounced per key and code; `details.code`). */
+  | 'key.verification_failed'
+  /** A key hit a rate limit (debounced per key; `details.limit`). */
+  | 'ratelimit.exceeded';
 
 export interface ApiKeyEvent {
   type: ApiKeyEventType;

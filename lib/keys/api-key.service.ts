@@ -95,7 +95,9 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     this.hasher = new KeyHasher(options.pepper);
     this.store = new ApiKeyStore(dataSource);
     this.lastUsed = new LastUsedTracker(this.store, options.lastUsedWriteIntervalMs);
-    this.verifier = new ApiKeyVerifier(this.format, this.hasher, this.store, this.lastUsed, rateLimitStorage, options);
+    this.verifier = new ApiKeyVerifier(this.format, this.hasher, this.store, this.lastUsed, rateLimitStorage, options, (event) =>
+      this.emitRaw(event),
+    );
     this.events$ = this.events.asObservable();
   }
 

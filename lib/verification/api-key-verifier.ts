@@ -12,7 +12,9 @@ import { CreditLedger } from '../quotas/credit-ledger.js';
 import { RateLimiter, type RateLimitBucket } from '../quotas/rate-limiter.js';
 import type { ApiKeyStore } from '../store/api-key.store.js';
 import { withStoreDeadline, type Deadline } from '../store/store-availability.js';
+import { FailureNotifier } from './failure-notifier.js';
 import { ipAllowed } from './ip-allow-list.js';
+import type { ApiKeyEvent } from '../interfaces/api-key-event.interface.js';
 import { runKeyChecks } from './verify-chain.js';
 import { VERIFY_MESSAGES, type VerifyCode } from './verify-codes.js';
 
@@ -32,6 +34,7 @@ const MAX_SPEND_ATTEMPTS = 3;
 export class ApiKeyVerifier {
   private readonly rateLimiter: RateLimiter;
   private readonly ledger: CreditLedger;
+  private readonly failures: FailureNotifier;
   private readonly logger = new Logger('ApiKeys');
 
   constructor(
@@ -41,16 +44,24 @@ export class ApiKeyVerifier {
     private readonly lastUsed: LastUsedTracker,
     rateLimitStorage: RateLimitStorage,
     private readonly options: ResolvedApiKeysOptions,
+    emit: (event: ApiKeyEvent) => void,
   ) {
     this.rateLimiter = new RateLimiter(rateLimitStorage, options.clock);
     this.ledger = new CreditLedger(store);
+    this.failures = new FailureNotifier(options.clock, emit);
   }
 
   async verify(raw: string, options: VerifyOptions): Promise<VerifyResult> {
     const cost = checkNonNegativeInteger('cost', options.cost) ?? 1;
     if (!this.format.parse(raw)) return failure('MALFORMED');
     const candidates = this.hasher.candidates(raw);
-    return withStoreDeadline((deadline) => this.verifyStored(candidates, cost, options, deadline), this.options.storeTimeoutMs);
+    const seen: { key?: ApiKeyEntity } = {};
+    const result = await withStoreDeadline(
+      (deadline) => this.verifyStored(candidates, cost, options, deadline, seen),
+      this.options.storeTimeoutMs,
+    );
+    if (!result.valid && seen.key && !options.dryRun) this.failures.notify(seen.key, result);
+    return result;
   }
 
   private async verifyStored(
@@ -58,9 +69,11 @@ export class ApiKeyVerifier {
     cost: number,
     options: VerifyOptions,
     deadline: Deadline,
+    seen: { key?: ApiKeyEntity },
   ): Promise<VerifyResult> {
     const found = await this.store.findByHashes(candidates.map((c) => c.hash));
     if (!found || (options.ownerId !== undefined && found.ownerId !== options.ownerId)) return failure('NOT_FOUND');
+    seen.key = found;
     let lineage = await this.loadLineage(found);
     if (!lineage) {
       // A successor was purged or the chain is too long: the lineage ended. IP still comes first.
