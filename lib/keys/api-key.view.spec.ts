@@ -1,43 +1,22 @@
-import { ApiKeyEntity } from '../entities/api-key.entity.js';
+import type { ApiKeyEntity } from '../entities/api-key.entity.js';
+import { T0, keyEntity, perms, roles } from '../../test/fixtures/key-entity.js';
 import { API_KEY_STATUSES } from '../interfaces/api-key.interface.js';
 import { effectivePermissionsOf, statusOf, toApiKey, toPrincipal } from './api-key.view.js';
 
-const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 60 * 60 * 1000;
 const HASH = 'ab'.repeat(32);
 
-const perms = (...names: string[]) => names.map((name) => ({ permission: { name } })) as ApiKeyEntity['permissionGrants'];
-const roles = (...list: Array<[string, string[]]>) =>
-  list.map(([name, carried]) => ({ role: { name, permissionGrants: perms(...carried) } })) as unknown as ApiKeyEntity['roleGrants'];
-
+/** A fully populated row, so that every field of the view is checked. */
 function keyRow(fields: Partial<Record<keyof ApiKeyEntity, unknown>> = {}): ApiKeyEntity {
-  return Object.assign(new ApiKeyEntity(), {
+  return keyEntity({
     id: '00000000-0000-4000-8000-000000000001',
     lineageId: '00000000-0000-4000-8000-000000000001',
-    ownerId: 'owner-1',
     name: 'ci',
-    namespace: 'default',
     environment: 'prod',
-    start: 'sk_abcd',
-    last4: 'wxyz',
     hash: HASH,
-    hashVersion: 'sha256',
     meta: { team: 'ops' },
     allowedIps: ['10.0.0.0/8'],
-    enabled: true,
-    disabledBy: null,
-    createdAt: T0,
     updatedAt: T0 + 1,
-    expiresAt: null,
-    maxIdleMs: null,
-    lastUsedAt: null,
-    revokedAt: null,
-    rotatedFromId: null,
-    rotatedToId: null,
-    rotationGraceEndsAt: null,
-    parentKeyId: null,
-    permissionGrants: [],
-    roleGrants: [],
     ...fields,
   });
 }

@@ -1,55 +1,12 @@
-import { ApiKeyEntity } from '../entities/api-key.entity.js';
+import type { ApiKeyEntity } from '../entities/api-key.entity.js';
+import { T0, keyEntity, perms, roles } from '../../test/fixtures/key-entity.js';
 import { effectivePermissionsOf, roleNamesOf } from '../keys/api-key.view.js';
 import type { VerifyOptions } from '../interfaces/verify-result.interface.js';
 import { KEY_CHECKS, runKeyChecks, type VerifySubject } from './verify-chain.js';
 import { VERIFY_CODES, VERIFY_MESSAGES } from './verify-codes.js';
 
-const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 60 * 60 * 1000;
-let ids = 0;
-
-/** A stored key row that passes every check unless `fields` says otherwise. */
-function keyRow(fields: Partial<Record<keyof ApiKeyEntity, unknown>> = {}): ApiKeyEntity {
-  const id = `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`;
-  return Object.assign(new ApiKeyEntity(), {
-    id,
-    lineageId: id,
-    ownerId: 'owner-1',
-    name: null,
-    namespace: 'default',
-    environment: null,
-    start: 'sk_abcd',
-    last4: 'wxyz',
-    hash: 'f'.repeat(64),
-    hashVersion: 'sha256',
-    meta: {},
-    allowedIps: [],
-    enabled: true,
-    disabledBy: null,
-    createdAt: T0,
-    updatedAt: T0,
-    expiresAt: null,
-    maxIdleMs: null,
-    lastUsedAt: null,
-    revokedAt: null,
-    rotatedFromId: null,
-    rotatedToId: null,
-    rotationGraceEndsAt: null,
-    parentKeyId: null,
-    permissionGrants: [],
-    roleGrants: [],
-    ...fields,
-  });
-}
-
-/** Direct grants as loaded from the store (`permissionGrants[].permission.name`). */
-const perms = (...names: string[]) => names.map((name) => ({ permission: { name } })) as ApiKeyEntity['permissionGrants'];
-/** Role grants, each role carrying its own permissions. */
-const roles = (...list: Array<[string, string[]] | string>) =>
-  list.map((r) => {
-    const [name, carried] = typeof r === 'string' ? [r, []] : r;
-    return { role: { name, permissionGrants: carried.map((p) => ({ permission: { name: p } })) } };
-  }) as ApiKeyEntity['roleGrants'];
+const keyRow = keyEntity;
 
 /** A subject built the way ApiKeyService.verify builds it: effective row's permissions and roles. */
 function subject(lineage: ApiKeyEntity[], now: number, pending: Record<string, number> = {}): VerifySubject {
