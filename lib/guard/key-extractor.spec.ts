@@ -1,7 +1,7 @@
 import { DEFAULT_SOURCES } from '../api-keys.options.js';
 import type { KeySource } from '../interfaces/api-keys-options.interface.js';
 import { KeyFormat } from '../keys/key-format.js';
-import { extractKey } from './key-extractor.js';
+import { extractKey, MAX_SOURCE_VALUE_LENGTH } from './key-extractor.js';
 
 const format = new KeyFormat('sk_live', 32);
 const isOurKey = (value: string) => format.hasPrefix(value);
@@ -120,6 +120,44 @@ describe('extractKey', () => {
 
     it('no sources, no key', () => {
       expect(extract(request, [])).toBeUndefined();
+    });
+  });
+
+  describe('input bounds (SPEC §7)', () => {
+    const over = MAX_SOURCE_VALUE_LENGTH + 1;
+
+    it('cuts a header or query value longer than 4 KiB (the key format then rejects it) and never trims it', () => {
+      const long = `${KEY}${' '.repeat(5_000)}`;
+      expect(extract({ headers: { 'x-api-key': long } })).toBe(long.slice(0, over));
+      expect(extract({ query: { k: 'a'.repeat(10_000) } }, [{ in: 'query', name: 'k' }])).toHaveLength(over);
+      expect(extract({ headers: { 'x-api-key': 'a'.repeat(MAX_SOURCE_VALUE_LENGTH) } })).toHaveLength(MAX_SOURCE_VALUE_LENGTH);
+    });
+
+    it('an oversized Bearer header is answered as a key (MALFORMED), any other oversized scheme stays absent', () => {
+      expect(extract({ headers: { authorization: `Bearer${' '.repeat(16_000)}x y` } })).toHaveLength(over);
+      expect(extract({ headers: { authorization: `bearer\t${'sk_live_'.repeat(1_000)}` } })).toHaveLength(over);
+      expect(extract({ headers: { authorization: `Basic ${'a'.repeat(10_000)}` } })).toBeUndefined();
+    });
+
+    it('splits Bearer headers of any blank shape by index, in linear time', () => {
+      for (const blanks of [' '.repeat(1_500), '\t'.repeat(1_500), ' \t'.repeat(750)]) {
+        expect(extract({ headers: { authorization: `Bearer${blanks}x${blanks}y` } })).toBeUndefined();
+        expect(extract({ headers: { authorization: `Bearer${blanks.slice(0, 1_000)}${KEY}${blanks.slice(0, 1_000)}` } })).toBe(KEY);
+      }
+    });
+
+    it('never runs legacyKeyPattern on a value longer than 512 characters', () => {
+      const legacy = new KeyFormat('sk', 32, /^a+$/);
+      const test = jest.spyOn(RegExp.prototype, 'test');
+      try {
+        expect(extractKey({ headers: { authorization: `Bearer ${'a'.repeat(600)}` } }, [{ in: 'bearer' }], (v) => legacy.hasPrefix(v))).toBeUndefined();
+        expect(legacy.parse('a'.repeat(513))).toBeNull();
+        const legacyCalls = test.mock.contexts.filter((re) => (re as RegExp).source === '^a+$');
+        expect(legacyCalls).toHaveLength(0);
+        expect(legacy.hasPrefix('a'.repeat(512))).toBe(true);
+      } finally {
+        test.mockRestore();
+      }
     });
   });
 });

@@ -1,16 +1,62 @@
 import type { KeySource } from '../interfaces/api-keys-options.interface.js';
 
-const BEARER = /^Bearer[ \t]+(\S*)[ \t]*$/i;
+/**
+ * Longest header or query value the guard reads (SPEC §7). A longer value is cut to one
+ * character past this bound, which the key format (at most 512 characters) rejects as
+ * MALFORMED before any database work: an oversized value is never trimmed, split or matched.
+ */
+export const MAX_SOURCE_VALUE_LENGTH = 4096;
+
+const BEARER_SCHEME = 'bearer';
 
 function firstValue(value: unknown): string | undefined {
   if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
   return typeof value === 'string' ? value : undefined;
 }
 
+const isBlank = (char: string) => char === ' ' || char === '\t';
+
+/** The value with spaces and tabs removed at both ends, by index: linear, no pattern. */
+function trimBlanks(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && isBlank(value[start])) start++;
+  while (end > start && isBlank(value[end - 1])) end--;
+  return value.slice(start, end);
+}
+
+/** Whether the header names the Bearer scheme followed by a space or tab. */
+function isBearer(header: string): boolean {
+  return header.length > BEARER_SCHEME.length && header.slice(0, BEARER_SCHEME.length).toLowerCase() === BEARER_SCHEME && isBlank(header[BEARER_SCHEME.length]);
+}
+
+/**
+ * The token of `Authorization: Bearer <token>`, or undefined when the header is no single
+ * Bearer token. Parsed by index, never by a backtracking pattern: the cost is linear in the
+ * header whatever its shape (16,000 spaces between the scheme and the token included).
+ */
+function bearerToken(header: string, isOurKey: (value: string) => boolean): string | undefined {
+  if (!isBearer(header)) return undefined;
+  // Too long to be a key: answer it as one (MALFORMED) rather than let it pass as absent.
+  if (header.length > MAX_SOURCE_VALUE_LENGTH) return header.slice(0, MAX_SOURCE_VALUE_LENGTH + 1);
+  const token = trimBlanks(header.slice(BEARER_SCHEME.length));
+  if (token === '' || token.includes(' ') || token.includes('\t')) return undefined;
+  return isOurKey(token) ? token : undefined;
+}
+
+/** A header or query value: trimmed, or cut (uncut values longer than the bound are MALFORMED). */
+function boundedValue(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.length > MAX_SOURCE_VALUE_LENGTH) return value.slice(0, MAX_SOURCE_VALUE_LENGTH + 1);
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
 /**
  * The raw key from the first configured source that has one, or undefined. An empty value
  * counts as absent; a Bearer value that is not one of our keys (a JWT, say) counts as
- * absent too, so the host's other auth can take it.
+ * absent too, so the host's other auth can take it. Every step is linear in the input, and
+ * no value longer than MAX_SOURCE_VALUE_LENGTH is looked at beyond that bound.
  * @internal
  */
 export function extractKey(
@@ -20,13 +66,13 @@ export function extractKey(
 ): string | undefined {
   for (const source of sources) {
     let value: string | undefined;
-    if (source.in === 'header') value = firstValue(request.headers?.[source.name.toLowerCase()]);
-    else if (source.in === 'query') value = firstValue(request.query?.[source.name]);
+    if (source.in === 'header') value = boundedValue(firstValue(request.headers?.[source.name.toLowerCase()]));
+    else if (source.in === 'query') value = boundedValue(firstValue(request.query?.[source.name]));
     else {
-      const match = BEARER.exec(firstValue(request.headers?.authorization) ?? '');
-      value = match && isOurKey(match[1]) ? match[1] : undefined;
+      const header = firstValue(request.headers?.authorization);
+      value = header === undefined ? undefined : bearerToken(header, isOurKey);
     }
-    if (value !== undefined && value.trim() !== '') return value.trim();
+    if (value !== undefined) return value;
   }
   return undefined;
 }

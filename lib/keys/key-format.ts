@@ -54,13 +54,22 @@ export class KeyFormat {
   parse(raw: unknown): ParsedKey | null {
     if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_KEY_LENGTH) return null;
     if (this.isWellFormed(raw)) return display(raw, this.prefix.length + 1);
-    if (this.legacyPattern && isPrintableAscii(raw) && this.legacyPattern.test(raw)) return display(raw, 0);
+    if (this.matchesLegacy(raw)) return display(raw, 0);
     return null;
   }
 
   /** Whether `raw` carries this format's prefix (a Bearer value without it is not our key). */
   hasPrefix(raw: string): boolean {
-    return raw.startsWith(`${this.prefix}_`) || (this.legacyPattern?.test(raw) ?? false);
+    return raw.startsWith(`${this.prefix}_`) || this.matchesLegacy(raw);
+  }
+
+  /**
+   * The host's legacy pattern only ever sees printable values of at most MAX_KEY_LENGTH
+   * characters (SPEC §7), so a slow pattern cannot be fed an unbounded input.
+   */
+  private matchesLegacy(raw: string): boolean {
+    if (!this.legacyPattern || raw.length > MAX_KEY_LENGTH || !isPrintableAscii(raw)) return false;
+    return this.legacyPattern.test(raw);
   }
 
   private isWellFormed(raw: string): boolean {
