@@ -1,9 +1,11 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { RateLimitRule } from '../interfaces/quota.interface.js';
+import { ExactMatch } from './exact-match.decorator.js';
 
 /** Per-owner state shared by all of that owner's keys. */
 @Entity({ name: 'api_key_owners' })
 export class ApiKeyOwnerEntity {
+  @ExactMatch()
   @PrimaryColumn({ name: 'owner_id', type: 'varchar', length: 191, primaryKeyConstraintName: 'PK_api_key_owners' })
   ownerId: string;
 

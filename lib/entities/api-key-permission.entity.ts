@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from './column-transformers.js';
+import { ExactMatch } from './exact-match.decorator.js';
 
 /** A named permission (`billing:read`, `billing:*`). Created on first grant if unknown. */
 @Entity({ name: 'api_key_permissions' })
@@ -8,6 +9,7 @@ export class ApiKeyPermissionEntity {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36, primaryKeyConstraintName: 'PK_api_key_permissions' })
   id: string;
 
+  @ExactMatch()
   @Column({ name: 'name', type: 'varchar', length: 200 })
   name: string;
 

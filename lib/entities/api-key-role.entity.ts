@@ -1,5 +1,6 @@
 import { Column, Entity, Index, OneToMany, PrimaryColumn, type Relation } from 'typeorm';
 import { bigintAsNumber } from './column-transformers.js';
+import { ExactMatch } from './exact-match.decorator.js';
 import { ApiKeyRolePermissionEntity } from './api-key-grant.entities.js';
 
 /** A named set of permissions that keys can hold. */
@@ -9,7 +10,8 @@ export class ApiKeyRoleEntity {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36, primaryKeyConstraintName: 'PK_api_key_roles' })
   id: string;
 
-  @Column({ name: 'name', type: 'varchar', length: 100 })
+  @ExactMatch()
+  @Column({ name: 'name', type: 'varchar', length: 128 })
   name: string;
 
   @Column({ name: 'created_at', type: 'bigint', transformer: bigintAsNumber })

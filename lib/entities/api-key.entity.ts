@@ -9,6 +9,7 @@ import {
   type Relation,
 } from 'typeorm';
 import { bigintAsNumber } from './column-transformers.js';
+import { ExactMatch } from './exact-match.decorator.js';
 import type { RateLimitRule, RefillInterval } from '../interfaces/quota.interface.js';
 import { ApiKeyOwnerEntity } from './api-key-owner.entity.js';
 import { ApiKeyPermissionGrantEntity, ApiKeyRoleGrantEntity } from './api-key-grant.entities.js';
@@ -30,16 +31,19 @@ export class ApiKeyEntity {
   @Column({ name: 'lineage_id', type: 'varchar', length: 36 })
   lineageId: string;
 
+  @ExactMatch()
   @Column({ name: 'owner_id', type: 'varchar', length: 191 })
   ownerId: string;
 
   @Column({ name: 'name', type: 'varchar', length: 200, nullable: true })
   name: string | null;
 
-  @Column({ name: 'namespace', type: 'varchar', length: 100 })
+  @ExactMatch()
+  @Column({ name: 'namespace', type: 'varchar', length: 128 })
   namespace: string;
 
-  @Column({ name: 'environment', type: 'varchar', length: 100, nullable: true })
+  @ExactMatch()
+  @Column({ name: 'environment', type: 'varchar', length: 128, nullable: true })
   environment: string | null;
 
   @Column({ name: 'start', type: 'varchar', length: 40 })
@@ -48,6 +52,7 @@ export class ApiKeyEntity {
   @Column({ name: 'last4', type: 'varchar', length: 4 })
   last4: string;
 
+  @ExactMatch()
   @Column({ name: 'hash', type: 'varchar', length: 64 })
   hash: string;
 

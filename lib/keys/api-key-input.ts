@@ -1,5 +1,5 @@
 import { ApiKeyValidationError } from '../api-keys.errors.js';
-import { PERMISSION_NAME_PATTERN } from '../rbac/permission-matcher.js';
+import { identifierProblem, type IdentifierKind } from './identifiers.js';
 import { isValidIpRule } from '../verification/ip-allow-list.js';
 import { REFILL_INTERVALS, type RateLimitRule, type RefillInterval, type RefillRule } from '../interfaces/quota.interface.js';
 
@@ -15,24 +15,28 @@ export function toEpochMs(field: string, value: Date | string | number | null | 
   return ms;
 }
 
-export function checkOwnerId(ownerId: unknown): string {
-  if (typeof ownerId !== 'string' || ownerId.length === 0 || ownerId.length > 191) {
-    throw ApiKeyValidationError.field('ownerId', 'ownerId must be a non-empty string of at most 191 characters');
-  }
-  return ownerId;
+/** An identifier of SPEC §11 (see identifiers.ts), or a 400-style error naming `field`. */
+export function checkIdentifier(kind: IdentifierKind, field: string, value: unknown): string {
+  const problem = identifierProblem(kind, value);
+  if (problem) throw ApiKeyValidationError.field(field, `${field} ${problem}`);
+  return value as string;
 }
 
-/** Longest permission and role names: the widths of their `name` columns. */
-export const MAX_PERMISSION_NAME_LENGTH = 200;
-export const MAX_ROLE_NAME_LENGTH = 100;
+export function checkOwnerId(ownerId: unknown, field = 'ownerId'): string {
+  return checkIdentifier('ownerId', field, ownerId);
+}
 
-/** Permission names (`field` 'permissions') or role names (`field` 'roles'). */
+/** Most names in one grant list. */
+export const MAX_GRANTS = 100;
+
+/** Permission names (`field` 'permissions') or role names (`field` 'roles'), de-duplicated. */
 export function checkNames(field: 'permissions' | 'roles', names: unknown): string[] | undefined {
   if (names === undefined) return undefined;
-  const maxLength = field === 'roles' ? MAX_ROLE_NAME_LENGTH : MAX_PERMISSION_NAME_LENGTH;
-  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n.length > maxLength || !PERMISSION_NAME_PATTERN.test(n))) {
-    throw ApiKeyValidationError.field(field, `${field} must be an array of names like 'billing:read', at most ${maxLength} characters each`);
+  if (!Array.isArray(names) || names.length > MAX_GRANTS) {
+    throw ApiKeyValidationError.field(field, `${field} must be an array of at most ${MAX_GRANTS} names`);
   }
+  const kind = field === 'roles' ? 'role' : 'permission';
+  for (const name of names) checkIdentifier(kind, field, name);
   return [...new Set(names as string[])];
 }
 
@@ -61,18 +65,9 @@ export function checkMeta(meta: unknown): Record<string, unknown> | undefined {
   return meta as Record<string, unknown>;
 }
 
-/** Names of rate limits. */
-export const RATE_LIMIT_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
-/** Namespaces and environments. */
-export const LABEL_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
-
-/** A namespace or environment label. */
-export function checkLabel(field: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !LABEL_PATTERN.test(value)) {
-    throw ApiKeyValidationError.field(field, `${field} must be 1–100 characters of letters, digits, _ . : -`);
-  }
-  return value;
+/** A namespace or environment label (undefined stays undefined). */
+export function checkLabel(field: 'namespace' | 'environment', value: unknown): string | undefined {
+  return value === undefined ? undefined : checkIdentifier(field, field, value);
 }
 export const MAX_RATE_LIMITS = 10;
 
@@ -84,8 +79,10 @@ export function checkRateLimits(field: string, value: unknown): RateLimitRule[] 
   const names = new Set<string>();
   return value.map((rule: Record<string, unknown>) => {
     if (!rule || typeof rule !== 'object') throw fail(`${field} must hold { name, limit, windowMs } objects`);
-    const { name, limit, windowMs, mode } = rule;
-    if (typeof name !== 'string' || !RATE_LIMIT_NAME_PATTERN.test(name)) throw fail(`${field}: name must be 1–64 characters of letters, digits, _ . : -`);
+    const { limit, windowMs, mode } = rule;
+    const problem = identifierProblem('rateLimitName', rule.name);
+    if (problem) throw fail(`${field}: name ${problem}`);
+    const name = rule.name as string;
     if (names.has(name)) throw fail(`${field}: the name '${name}' is used twice`);
     names.add(name);
     if (!Number.isSafeInteger(limit) || (limit as number) < 1) throw fail(`${field}: limit must be an integer ≥ 1`);

@@ -183,8 +183,8 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     // instance's unwritten uses: write those first so the filter and the statuses agree.
     if (query.status === 'active' || query.status === 'idle') await this.lastUsed.flush();
     const rows = await this.store.list({
-      ownerId: query.ownerId,
-      namespace: query.namespace,
+      ownerId: query.ownerId === undefined ? undefined : checkOwnerId(query.ownerId),
+      namespace: checkLabel('namespace', query.namespace),
       status: query.status,
       cursor: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
       limit: limit + 1,
@@ -319,8 +319,11 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
 
   /** Revokes every unrevoked key matching all given filters (at least one). Answers the count. */
   async revokeMany(filter: RevokeManyFilter, ctx: ActorContext = {}, options: RevokeManyOptions = {}): Promise<number> {
-    const createdBefore = toEpochMs('createdBefore', filter.createdBefore);
-    if (filter.ownerId === undefined && filter.namespace === undefined && createdBefore == null) {
+    // A null filter is no filter: at least one must be given (SPEC §9), or nothing is revoked.
+    const ownerId = filter.ownerId == null ? undefined : checkOwnerId(filter.ownerId);
+    const namespace = filter.namespace == null ? undefined : checkLabel('namespace', filter.namespace);
+    const createdBefore = toEpochMs('createdBefore', filter.createdBefore) ?? undefined;
+    if (ownerId === undefined && namespace === undefined && createdBefore === undefined) {
       throw ApiKeyValidationError.field('filter', 'give at least one of ownerId, namespace, createdBefore');
     }
     const now = this.options.clock.now();
@@ -331,9 +334,9 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
         .select('k.id', 'id')
         .addSelect('k.owner_id', 'ownerId')
         .where('k.revoked_at IS NULL');
-      if (filter.ownerId !== undefined) query.andWhere('k.owner_id = :ownerId', { ownerId: filter.ownerId });
-      if (filter.namespace !== undefined) query.andWhere('k.namespace = :namespace', { namespace: filter.namespace });
-      if (createdBefore != null) query.andWhere('k.created_at < :createdBefore', { createdBefore });
+      if (ownerId !== undefined) query.andWhere('k.owner_id = :ownerId', { ownerId });
+      if (namespace !== undefined) query.andWhere('k.namespace = :namespace', { namespace });
+      if (createdBefore !== undefined) query.andWhere('k.created_at < :createdBefore', { createdBefore });
       if (options.exceptLineageId) query.andWhere('k.lineage_id <> :exceptLineageId', { exceptLineageId: options.exceptLineageId });
       if (!this.store.writes.serializes) query.setLock('pessimistic_write');
       const rows: Array<{ id: string; ownerId: string }> = await query.getRawMany();

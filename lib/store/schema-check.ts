@@ -2,9 +2,14 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { API_KEYS_DATA_SOURCE, API_KEYS_STRUCTURAL_OPTIONS } from '../api-keys.internal-constants.js';
 import { API_KEYS_ENTITIES } from '../entities/index.js';
+import { EXACT_MATCH_PROPERTIES } from '../entities/exact-match.decorator.js';
 import type { ApiKeysStructuralOptions } from '../interfaces/api-keys-options.interface.js';
 import { ApiKeyStore } from './api-key.store.js';
+import { sqlFamilyOf } from './sql-dialect.js';
 import { isStoreUnavailableError } from './store-availability.js';
+
+/** Binary NO PAD collations: what MySQL/MariaDB identifier columns must use (SPEC §11). */
+const EXACT_COLLATIONS = new Set(['utf8mb4_nopad_bin', 'utf8mb4_0900_bin', 'binary']);
 
 /**
  * Fails the boot with a message that says what to do when the host's DataSource cannot hold
@@ -43,5 +48,39 @@ export class SchemaCheck implements OnModuleInit {
           `run API_KEYS_MIGRATIONS (or synchronize: true in development).`,
       );
     }
+    await this.checkExactComparison(name);
+  }
+
+  /**
+   * On MySQL/MariaDB, refuses to boot while an identifier column compares loosely: under the
+   * default utf8mb4_general_ci, `ACME`, `acme ` and `acmé` would be one tenant.
+   */
+  private async checkExactComparison(name: string): Promise<void> {
+    if (sqlFamilyOf(this.dataSource.options.type) !== 'mysql') return;
+    const wanted = EXACT_MATCH_PROPERTIES.filter(({ target }) => API_KEYS_ENTITIES.includes(target as never)).map(({ target, propertyName }) => {
+      const metadata = this.dataSource.getMetadata(target);
+      return { table: metadata.tableName, column: metadata.findColumnWithPropertyName(propertyName)!.databaseName };
+    });
+    const tables = [...new Set(wanted.map((w) => w.table))];
+    const rows: Array<{ t: string; c: string; collation: string | null }> = await this.dataSource
+      .query(
+        'SELECT TABLE_NAME AS t, COLUMN_NAME AS c, COLLATION_NAME AS collation FROM information_schema.COLUMNS ' +
+          `WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (${tables.map(() => '?').join(', ')})`,
+        tables,
+      )
+      .catch((error) => {
+        if (isStoreUnavailableError(error)) return null;
+        throw error;
+      });
+    if (!rows) return;
+    const collationOf = (w: { table: string; column: string }) => rows.find((r) => r.t === w.table && r.c === w.column)?.collation ?? null;
+    const loose = wanted.filter((w) => !EXACT_COLLATIONS.has(collationOf(w) ?? ''));
+    if (loose.length === 0) return;
+    throw new Error(
+      `nest-api-keys: on DataSource '${name}' these identifier columns compare loosely ` +
+        `(${loose.map((w) => `${w.table}.${w.column} ${collationOf(w)}`).join(', ')}), so differently cased or padded owner ids ` +
+        `would be one tenant. Run API_KEYS_MIGRATIONS (ApiKeysExactIdentifiers1764000000000 sets a binary NO PAD collation). ` +
+        `With synchronize: true, create the database with DEFAULT COLLATE utf8mb4_nopad_bin (MariaDB) or utf8mb4_0900_bin (MySQL 8).`,
+    );
   }
 }

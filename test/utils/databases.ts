@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { API_KEYS_ENTITIES } from '../../lib/index.js';
+import { API_KEYS_ENTITIES, API_KEYS_MIGRATIONS } from '../../lib/index.js';
 
 export type Lane = 'sqlite' | 'postgres' | 'mariadb';
 
@@ -32,11 +32,19 @@ export interface TestDatabase {
 
 /**
  * Creates a fresh database on the lane: a temporary SQLite file, a new PostgreSQL schema or a
- * new MariaDB database. An unreachable server throws, so the lane fails loudly.
+ * new MariaDB database (with the server's default collation, as a host's would be). Apps run
+ * API_KEYS_MIGRATIONS on it, the production path; `extra` can ask for synchronize instead. An
+ * unreachable server throws, so the lane fails loudly.
  */
 export async function createTestDatabase(extra: Partial<DataSourceOptions> = {}): Promise<TestDatabase> {
   const name = `ak_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const common = { entities: [...API_KEYS_ENTITIES], synchronize: true, ...extra } as const;
+  const common = {
+    entities: [...API_KEYS_ENTITIES],
+    migrations: [...API_KEYS_MIGRATIONS],
+    migrationsRun: true,
+    synchronize: false,
+    ...extra,
+  } as const;
   if (lane === 'sqlite') {
     const file = join(tmpdir(), `${name}.db`);
     return {

@@ -7,31 +7,29 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Length,
-  Matches,
   Max,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
 import { Type } from 'class-transformer';
-import { MAX_RATE_LIMITS, MAX_ROLE_NAME_LENGTH } from '../../keys/api-key-input.js';
+import { MAX_RATE_LIMITS } from '../../keys/api-key-input.js';
 import { RateLimitDto, RefillDto } from './quota.dto.js';
-import { IsGrantList, IsIpRule, LABEL_PATTERN } from './validation-rules.js';
+import { IsGrantList, IsIdentifier, IsIpRule } from './validation-rules.js';
 
 /** Body of `POST /keys` and `POST /keys/:id/children`. */
 export class CreateApiKeyDto {
   /** Required for root admins; an owner-scoped actor's own owner by default. */
-  @IsOptional() @IsString() @Length(1, 191)
+  @IsOptional() @IsIdentifier('ownerId')
   ownerId?: string;
 
   @IsOptional() @IsString() @MaxLength(200)
   name?: string | null;
 
-  @IsOptional() @Matches(LABEL_PATTERN)
+  @IsOptional() @IsIdentifier('namespace')
   namespace?: string;
 
-  @IsOptional() @Matches(LABEL_PATTERN)
+  @IsOptional() @IsIdentifier('environment')
   environment?: string | null;
 
   @IsOptional() @IsObject()
@@ -40,7 +38,7 @@ export class CreateApiKeyDto {
   @IsOptional() @IsGrantList()
   permissions?: string[];
 
-  @IsOptional() @IsGrantList(MAX_ROLE_NAME_LENGTH)
+  @IsOptional() @IsGrantList('role')
   roles?: string[];
 
   @IsOptional() @IsArray() @ArrayMaxSize(100) @IsIpRule({ each: true })

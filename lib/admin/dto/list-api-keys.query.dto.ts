@@ -1,14 +1,14 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { API_KEY_STATUSES, type ApiKeyStatus } from '../../interfaces/api-key.interface.js';
-import { LABEL_PATTERN } from './validation-rules.js';
+import { IsIdentifier } from './validation-rules.js';
 
 /** Query of `GET /keys`. */
 export class ListApiKeysQueryDto {
-  @IsOptional() @IsString() @Length(1, 191)
+  @IsOptional() @IsIdentifier('ownerId')
   ownerId?: string;
 
-  @IsOptional() @Matches(LABEL_PATTERN)
+  @IsOptional() @IsIdentifier('namespace')
   namespace?: string;
 
   @IsOptional() @IsIn(API_KEY_STATUSES)

@@ -1,6 +1,6 @@
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { REFILL_INTERVALS, type RefillInterval } from '../../interfaces/quota.interface.js';
-import { RATE_LIMIT_NAME_PATTERN } from '../../keys/api-key-input.js';
+import { IsIdentifier } from './validation-rules.js';
 
 /** `refill` in admin bodies. */
 export class RefillDto {
@@ -13,7 +13,7 @@ export class RefillDto {
 
 /** One entry of `rateLimits` in admin bodies. */
 export class RateLimitDto {
-  @Matches(RATE_LIMIT_NAME_PATTERN)
+  @IsIdentifier('rateLimitName')
   name: string;
 
   @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER)

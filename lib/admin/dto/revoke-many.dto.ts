@@ -1,12 +1,12 @@
-import { IsISO8601, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { LABEL_PATTERN } from './validation-rules.js';
+import { IsISO8601, IsOptional } from 'class-validator';
+import { IsIdentifier } from './validation-rules.js';
 
 /** Body of `POST /keys/revoke`: at least one filter. */
 export class RevokeManyDto {
-  @IsOptional() @IsString() @Length(1, 191)
+  @IsOptional() @IsIdentifier('ownerId')
   ownerId?: string;
 
-  @IsOptional() @Matches(LABEL_PATTERN)
+  @IsOptional() @IsIdentifier('namespace')
   namespace?: string;
 
   @IsOptional() @IsISO8601({ strict: true })

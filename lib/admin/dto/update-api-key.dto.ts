@@ -13,7 +13,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { MAX_RATE_LIMITS, MAX_ROLE_NAME_LENGTH } from '../../keys/api-key-input.js';
+import { MAX_RATE_LIMITS } from '../../keys/api-key-input.js';
 import { RateLimitDto, RefillDto } from './quota.dto.js';
 import { IsGrantList, IsIpRule } from './validation-rules.js';
 
@@ -37,7 +37,7 @@ export class UpdateApiKeyDto {
   @IsOptional() @IsGrantList()
   permissions?: string[];
 
-  @IsOptional() @IsGrantList(MAX_ROLE_NAME_LENGTH)
+  @IsOptional() @IsGrantList('role')
   roles?: string[];
 
   @IsOptional() @IsArray() @ArrayMaxSize(100) @IsIpRule({ each: true })

@@ -1,20 +1,34 @@
-import { ArrayMaxSize, IsArray, IsString, Matches, MaxLength, registerDecorator, type ValidationOptions } from 'class-validator';
-import { MAX_PERMISSION_NAME_LENGTH } from '../../keys/api-key-input.js';
-import { PERMISSION_NAME_PATTERN } from '../../rbac/permission-matcher.js';
+import { ArrayMaxSize, IsArray, registerDecorator, type ValidationOptions } from 'class-validator';
+import { MAX_GRANTS } from '../../keys/api-key-input.js';
+import { identifierProblem, type IdentifierKind } from '../../keys/identifiers.js';
 import { isValidIpRule } from '../../verification/ip-allow-list.js';
 
-/** Bounds shared by the admin DTOs. @internal */
-export const MAX_GRANTS = 100;
-export { LABEL_PATTERN } from '../../keys/api-key-input.js';
+export { MAX_GRANTS };
+
+/**
+ * An identifier of SPEC §11 (owner id, namespace, environment, permission, role or limit
+ * name): the rule of `identifiers.ts`, with its reason as the field message. @internal
+ */
+export function IsIdentifier(kind: IdentifierKind, options?: ValidationOptions): PropertyDecorator {
+  return (target, property) =>
+    registerDecorator({
+      name: 'isIdentifier',
+      target: target.constructor,
+      propertyName: property as string,
+      options: {
+        message: (args) => `${args.property}${options?.each ? ' entries' : ''} ${identifierProblem(kind, args.value) ?? 'must be valid'}`,
+        ...options,
+      },
+      validator: { validate: (value: unknown) => identifierProblem(kind, value) === null },
+    });
+}
 
 /** An array of at most 100 permission (or role) names. @internal */
-export function IsGrantList(maxLength = MAX_PERMISSION_NAME_LENGTH): PropertyDecorator {
+export function IsGrantList(kind: 'permission' | 'role' = 'permission'): PropertyDecorator {
   return (target, property) => {
     IsArray()(target, property);
     ArrayMaxSize(MAX_GRANTS)(target, property);
-    IsString({ each: true })(target, property);
-    MaxLength(maxLength, { each: true })(target, property);
-    Matches(PERMISSION_NAME_PATTERN, { each: true, message: `${String(property)} must hold names like 'billing:read'` })(target, property);
+    IsIdentifier(kind, { each: true })(target, property);
   };
 }
 
