@@ -1,5 +1,6 @@
 import { Injectable, Module, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import request from 'supertest';
+import { IsNull } from 'typeorm';
 import { ApiKeyEntity, ApiKeyPermissionEntity, ApiKeyRoleEntity, type AdminActor } from '../lib/index.js';
 import { createTestApp, type Platform, type TestApp } from './utils/test-app.js';
 import { NOT_FOUND_BODY, expectForbiddenGrant, expectValidationError } from './utils/http-expectations.js';
@@ -17,6 +18,8 @@ const UNKNOWN_ID = '9b2f6c1e-4a3d-4e5f-8a7b-1c2d3e4f5a6b';
 interface HostUser {
   id: string;
   tenant?: string;
+  /** An operator of the host: manages every owner's keys. */
+  staff?: boolean;
 }
 
 /** A host service, provided only by UsersModule. */
@@ -28,7 +31,8 @@ class UserDirectory {
     ['amy', { id: 'amy', tenant: 'acme' }],
     ['bob', { id: 'bob', tenant: 'globex' }],
     ['carol', { id: 'carol', tenant: 'initech' }],
-    ['root', { id: 'root-admin' }], // no tenant: a root actor
+    ['root', { id: 'root-admin', staff: true }], // staff: a root actor
+    ['drifter', { id: 'drifter' }], // signed in, but neither in an org nor staff
   ]);
 
   find(token: string): HostUser | null {
@@ -67,8 +71,12 @@ async function startOwnerScopedApp(platform: Platform): Promise<Harness> {
     options: {
       clock: { now: () => now },
       adminPolicy: {
-        resolveActor: (req: { user: HostUser }): AdminActor => ({ actorId: req.user.id, ownerId: req.user.tenant }),
+        // The README's pattern: a tenant's user is owner-scoped; only staff are admins.
+        resolveActor: (req: { user: HostUser }): AdminActor | null =>
+          req.user.tenant ? { actorId: req.user.id, ownerId: req.user.tenant } : req.user.staff ? { actorId: req.user.id, admin: true } : null,
         grantablePermissions: ['billing:*', 'reports:read'],
+        // 'admin' and 'superuser' exist too, but are not grantable by tenants.
+        grantableRoles: ['viewer', 'billing-reader', 'ghost'],
         maxKeyTtlMs: MAX_TTL,
         defaultsFor: (actor) => ({ namespace: 'self-service', meta: { tenant: actor.ownerId, via: 'portal' } }),
       },
@@ -127,6 +135,18 @@ describe('Owner-scoped admin API behind host guards on express', () => {
         expect(res.body).toEqual({ statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN', message: expect.any(String) });
       }
       expect(await keys().count()).toBe(before);
+    });
+
+    it('a signed-in user with no org and no admin flag is refused (403 FORBIDDEN), never an administrator', async () => {
+      await h.t.apiKeys.create({ ownerId: 'acme', name: 'drifter-target' });
+      const before = await keys().count();
+      const drifter = as(h, 'drifter');
+      for (const res of [await drifter.get('/keys'), await drifter.post('/keys', { ownerId: 'acme' }), await drifter.post('/keys/revoke', { ownerId: 'acme' })]) {
+        expect(res.status).toBe(403);
+        expect(res.body).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('admin: true') });
+      }
+      expect(await keys().count()).toBe(before);
+      expect(await keys().countBy({ ownerId: 'acme', revokedAt: IsNull() })).toBeGreaterThan(0);
     });
 
     it('resolves the host guard with ModuleRef so it can inject a host service from admin.imports', async () => {
@@ -212,7 +232,7 @@ describe('Owner-scoped admin API behind host guards on express', () => {
       expect(await keys().countBy({ ownerId: 'acme' })).toBe(before);
     });
 
-    it('a root actor (no ownerId) may set those fields and gets no owner defaults', async () => {
+    it('a root actor (admin: true) may set those fields and gets no owner defaults', async () => {
       const res = await root.post('/keys', {
         ownerId: 'acme',
         namespace: 'custom',
@@ -276,11 +296,24 @@ describe('Owner-scoped admin API behind host guards on express', () => {
       expect((await h.t.apiKeys.verify(key, { permissions: ['admin:x', 'billing:read'] })).code).toBe('VALID');
     });
 
-    it('may grant roles whose permissions are all grantable', async () => {
+    it('may grant roles listed in grantableRoles whose permissions are all grantable', async () => {
       const res = await alice.post('/keys', { roles: ['billing-reader', 'viewer'] });
       expect(res.status).toBe(201);
       expect(res.body.apiKey.roles).toEqual(['billing-reader', 'viewer']);
       expect((await h.t.apiKeys.verify(res.body.key, { permissions: ['billing:read'] })).code).toBe('VALID');
+    });
+
+    it('a role outside grantableRoles → 403 FORBIDDEN_GRANT, even with no permissions (a role is an authority of its own)', async () => {
+      // 'admin' carries no permissions, so every permission it carries is grantable — trivially.
+      await h.t.apiKeys.create({ ownerId: 'seed', roles: ['admin'] });
+      const before = await keys().countBy({ ownerId: 'acme' });
+      expectForbiddenGrant(await alice.post('/keys', { roles: ['admin'] }));
+      expectForbiddenGrant(await alice.post('/keys', { roles: ['viewer', 'admin'] }));
+      expectForbiddenGrant(await alice.post('/keys', { roles: ['Viewer'] })); // names are exact
+      const id = (await alice.post('/keys', { roles: ['viewer'] }).expect(201)).body.apiKey.id;
+      expectForbiddenGrant(await alice.patch(`/keys/${id}`, { roles: ['admin'] }));
+      expect((await h.t.apiKeys.get(id))!.roles).toEqual(['viewer']);
+      expect(await keys().countBy({ ownerId: 'acme' })).toBe(before + 1);
     });
 
     it('a role carrying a permission outside grantable → 403 FORBIDDEN_GRANT', async () => {
@@ -290,7 +323,7 @@ describe('Owner-scoped admin API behind host guards on express', () => {
       expect(await keys().countBy({ ownerId: 'acme' })).toBe(before);
     });
 
-    it('an unknown role → 403 FORBIDDEN_GRANT, and the role is not created', async () => {
+    it('an unknown role → 403 FORBIDDEN_GRANT (even when listed as grantable), and the role is not created', async () => {
       expectForbiddenGrant(await alice.post('/keys', { roles: ['ghost'] }));
       expect(await roleRepo().countBy({ name: 'ghost' })).toBe(0);
     });

@@ -255,7 +255,8 @@ describe(`credits in owner-scoped admin requests (${lane})`, () => {
         failedAttempts: false,
         clock: { now: () => T0 },
         adminPolicy: {
-          resolveActor: (req: { user: { id: string; tenant?: string } }): AdminActor => ({ actorId: req.user.id, ownerId: req.user.tenant }),
+          resolveActor: (req: { user: { id: string; tenant?: string } }): AdminActor =>
+            req.user.tenant ? { actorId: req.user.id, ownerId: req.user.tenant } : { actorId: req.user.id, admin: true },
           defaultsFor: () => plan,
         },
       },

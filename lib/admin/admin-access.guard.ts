@@ -13,6 +13,7 @@ import { ApiKeyGuard } from '../guard/api-key.guard.js';
 import { apiKeysHttpException } from '../guard/http-error-mapping.js';
 import type { AdminActor, ApiKeysAdminOptions } from '../interfaces/api-keys-options.interface.js';
 import { ApiKeyService } from '../keys/api-key.service.js';
+import { toAdminActor } from './admin-actor.js';
 import { API_KEYS_ADMIN_OPTIONS } from './api-keys-admin.options.js';
 
 /**
@@ -40,7 +41,7 @@ export class AdminAccessGuard extends ApiKeyGuard {
     const hostGuards = this.admin.guards ?? [];
     if (hostGuards.length === 0) {
       await this.authenticate(context, { permissions: [ADMIN_PERMISSION] });
-      request[REQUEST_ADMIN_ACTOR_PROPERTY] = { actorId: `key:${request[REQUEST_API_KEY_PROPERTY].id}` } satisfies AdminActor;
+      request[REQUEST_ADMIN_ACTOR_PROPERTY] = { actorId: `key:${request[REQUEST_API_KEY_PROPERTY].id}`, admin: true } satisfies AdminActor;
       return true;
     }
     for (const guardType of hostGuards) {
@@ -48,12 +49,34 @@ export class AdminAccessGuard extends ApiKeyGuard {
         throw apiKeysHttpException(403, 'FORBIDDEN', 'You may not use the API key admin API.');
       }
     }
-    const actor = (await this.options.adminPolicy.resolveActor?.(request)) ?? { actorId: 'admin' };
-    if (!actor || typeof actor.actorId !== 'string' || !actor.actorId) {
+    request[REQUEST_ADMIN_ACTOR_PROPERTY] = await this.resolveActor(request);
+    return true;
+  }
+
+  /**
+   * The actor `adminPolicy.resolveActor` names (SPEC §9); without it the host guards grant full
+   * admin access. Anything but an owner-scoped or an explicit admin actor — a throw included — is
+   * 403, never an administrator by default.
+   */
+  private async resolveActor(request: unknown): Promise<AdminActor> {
+    const resolve = this.options.adminPolicy.resolveActor;
+    if (!resolve) return { actorId: 'admin', admin: true };
+    let answer: unknown;
+    try {
+      answer = await resolve(request);
+    } catch (error) {
+      this.logger.warn(`adminPolicy.resolveActor threw: ${(error as Error)?.message ?? String(error)}`);
       throw apiKeysHttpException(403, 'FORBIDDEN', 'adminPolicy.resolveActor did not name an actor.');
     }
-    request[REQUEST_ADMIN_ACTOR_PROPERTY] = actor;
-    return true;
+    const actor = toAdminActor(answer);
+    if (!actor) {
+      throw apiKeysHttpException(
+        403,
+        'FORBIDDEN',
+        'adminPolicy.resolveActor must answer { actorId, ownerId } (owner-scoped) or { actorId, admin: true }.',
+      );
+    }
+    return actor;
   }
 
   private async runHostGuard(guardType: Type<CanActivate>, context: ExecutionContext): Promise<boolean> {

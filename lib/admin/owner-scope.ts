@@ -52,22 +52,35 @@ export class OwnerScope {
   }
 
   /**
-   * An owner-scoped actor may grant only what `grantablePermissions` covers, never the
-   * reserved `api_keys:` namespace, and roles only if every permission they carry is grantable.
+   * An owner-scoped actor may grant only what `grantablePermissions` covers, never the reserved
+   * `api_keys:` namespace, and only roles listed in `grantableRoles` whose every permission is
+   * grantable: a role is an authority of its own (`@RequireRoles`), even with no permissions.
    */
   checkGrants(permissions: string[] = [], roles: string[] = [], rolePermissions: Map<string, string[]> = new Map()): void {
     if (!this.isScoped) return;
-    const policy = this.options.adminPolicy.grantablePermissions;
-    const grantable = typeof policy === 'function' ? policy(this.actor) : (policy ?? []);
+    const grantable = this.grantablePermissions();
     const allowed = (permission: string) =>
       !permission.startsWith(RESERVED_PERMISSION_NAMESPACE) && grantsCover(grantable, permission);
     // Matching a requested wildcard as a literal keeps it inside an equal or wider grantable one.
     const deniedPermission = permissions.find((p) => !allowed(p));
     if (deniedPermission !== undefined) throw new ForbiddenGrantError(`You may not grant '${deniedPermission}'.`);
+    const grantableRoles = new Set(this.resolve(this.options.adminPolicy.grantableRoles));
     for (const role of roles) {
       const carried = rolePermissions.get(role);
-      if (!carried || !carried.every(allowed)) throw new ForbiddenGrantError(`You may not grant the role '${role}'.`);
+      if (!grantableRoles.has(role) || !carried || !carried.every(allowed)) {
+        throw new ForbiddenGrantError(`You may not grant the role '${role}'.`);
+      }
     }
+  }
+
+  /** The permissions this actor may grant (`adminPolicy.grantablePermissions`). */
+  grantablePermissions(): string[] {
+    return this.resolve(this.options.adminPolicy.grantablePermissions);
+  }
+
+  private resolve(policy: string[] | ((actor: AdminActor) => string[]) | undefined): string[] {
+    const names = typeof policy === 'function' ? policy(this.actor) : policy;
+    return Array.isArray(names) ? names : [];
   }
 
   /** The expiry an owner-scoped key gets: at most now + maxKeyTtlMs, never cleared then. */

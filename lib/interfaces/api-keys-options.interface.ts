@@ -12,11 +12,13 @@ export type KeySource =
 /** A pepper: one secret (id `'p1'`), or a ring so that peppers can rotate. */
 export type PepperOption = string | { current: string; secrets: Record<string, string> };
 
-/** Who is calling the admin API. With `ownerId` the actor is owner-scoped (self-service). */
-export interface AdminActor {
-  actorId: string;
-  ownerId?: string;
-}
+/**
+ * Who is calling the admin API: owner-scoped (self-service) with `ownerId`, or an administrator
+ * of every owner with an explicit `admin: true` (SPEC §9). `resolveActor` must answer one of the
+ * two; anything else (no owner and no `admin: true`) is refused with 403 FORBIDDEN, so a user
+ * without an organisation never becomes an administrator by accident.
+ */
+export type AdminActor = { actorId: string; ownerId: string; admin?: never } | { actorId: string; admin: true; ownerId?: never };
 
 /** Server-set fields for owner-scoped creates. */
 export interface OwnerKeyDefaults {
@@ -31,10 +33,18 @@ export interface OwnerKeyDefaults {
 
 /** Rules for the admin API when the host's own guards protect it (`admin.guards`). */
 export interface AdminPolicy {
-  /** Names the actor of an admin request; `ownerId` makes it owner-scoped. */
-  resolveActor?: (request: any) => AdminActor | Promise<AdminActor>;
+  /**
+   * Names the actor of an admin request: `{ actorId, ownerId }` (owner-scoped) or
+   * `{ actorId, admin: true }` (every owner). Anything else answers 403 FORBIDDEN.
+   */
+  resolveActor?: (request: any) => AdminActor | null | undefined | Promise<AdminActor | null | undefined>;
   /** What an owner-scoped actor may grant (wildcard-aware). Default: nothing. */
   grantablePermissions?: string[] | ((actor: AdminActor) => string[]);
+  /**
+   * Roles an owner-scoped actor may grant (exact names; every permission a role carries must be
+   * grantable too). Default: none — a role is an authority of its own through `@RequireRoles`.
+   */
+  grantableRoles?: string[] | ((actor: AdminActor) => string[]);
   /** Server-set fields of keys an owner-scoped actor creates. */
   defaultsFor?: (actor: AdminActor) => OwnerKeyDefaults;
   /** Longest lifetime an owner-scoped actor may give a key. */
