@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import request from 'supertest';
-import type { QueryRunner } from 'typeorm';
-import { lane } from './utils/databases.js';
+import { hangKeyLookups } from './utils/store-faults.js';
 import { PLATFORMS, createTestApp, type Platform, type TestApp } from './utils/test-app.js';
 
 const UNAVAILABLE_BODY = {
@@ -16,42 +15,6 @@ function expectUnavailable(res: request.Response): void {
   expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   expect(res.headers['retry-after']).toMatch(/^\d+$/);
   expect(res.headers['www-authenticate']).toBeUndefined();
-}
-
-/**
- * Blocks reads of `api_keys` from another connection until the returned release runs:
- * PostgreSQL `LOCK TABLE … ACCESS EXCLUSIVE` in an open transaction, MariaDB `LOCK TABLES
- * … WRITE`. SQLite has no such lock that stays asynchronous (better-sqlite3 would block the
- * event loop), so there each DataSource query answers only after the release (its statements
- * cannot hang for real: better-sqlite3 is synchronous).
- */
-async function hangKeyLookups(t: TestApp): Promise<() => Promise<void>> {
-  if (lane === 'sqlite') {
-    const query = t.dataSource.query.bind(t.dataSource);
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const spy = jest.spyOn(t.dataSource, 'query').mockImplementation((...args) => released.then(() => query(...args)));
-    return async () => {
-      spy.mockRestore();
-      release();
-    };
-  }
-  const runner: QueryRunner = t.dataSource.createQueryRunner();
-  await runner.connect();
-  if (lane === 'postgres') {
-    const schema = (t.dataSource.options as { schema: string }).schema;
-    await runner.startTransaction();
-    await runner.query(`LOCK TABLE "${schema}"."api_keys" IN ACCESS EXCLUSIVE MODE`);
-    return async () => {
-      await runner.rollbackTransaction();
-      await runner.release();
-    };
-  }
-  await runner.query('LOCK TABLES `api_keys` WRITE');
-  return async () => {
-    await runner.query('UNLOCK TABLES');
-    await runner.release();
-  };
 }
 
 describe.each(PLATFORMS)('store unavailable on %s', (platform: Platform) => {

@@ -44,6 +44,7 @@ export class AdminAccessGuard extends ApiKeyGuard {
       request[REQUEST_ADMIN_ACTOR_PROPERTY] = { actorId: `key:${request[REQUEST_API_KEY_PROPERTY].id}`, admin: true } satisfies AdminActor;
       return true;
     }
+    rejectCrossSiteWrite(request);
     for (const guardType of hostGuards) {
       if (!(await this.runHostGuard(guardType, context))) {
         throw apiKeysHttpException(403, 'FORBIDDEN', 'You may not use the API key admin API.');
@@ -84,4 +85,20 @@ export class AdminAccessGuard extends ApiKeyGuard {
     const verdict = guard.canActivate(context);
     return isObservable(verdict) ? lastValueFrom(verdict) : verdict;
   }
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Behind host guards the caller is usually a browser session (a cookie), which a page on another
+ * site can ride with a plain form or a no-cors fetch: those can only send form, multipart or text
+ * bodies. A write must therefore say `Content-Type: application/json`, which a cross-site page
+ * cannot send without a CORS preflight the host never grants. (A root key travels in a header,
+ * which no cross-site request carries, so the root-key mode needs no such rule.)
+ */
+function rejectCrossSiteWrite(request: { method?: string; headers?: Record<string, unknown> }): void {
+  if (!WRITE_METHODS.has(String(request.method).toUpperCase())) return;
+  const type = String(request.headers?.['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))) return;
+  throw apiKeysHttpException(415, 'UNSUPPORTED_MEDIA_TYPE', 'Admin API writes take a JSON body: send Content-Type: application/json.');
 }

@@ -11,6 +11,7 @@ import {
   Req,
   UseFilters,
   UseGuards,
+  UseInterceptors,
   UsePipes,
   VERSION_NEUTRAL,
 } from '@nestjs/common';
@@ -23,6 +24,7 @@ import type { ApiKey, ApiKeyPage } from '../interfaces/api-key.interface.js';
 import type { AdminActor } from '../interfaces/api-keys-options.interface.js';
 import { ApiKeyService } from '../keys/api-key.service.js';
 import { AdminAccessGuard } from './admin-access.guard.js';
+import { AdminDeadlineInterceptor } from './admin-deadline.interceptor.js';
 import { CurrentAdminActor } from './admin-actor.decorator.js';
 import { adminValidationPipe } from './admin-validation.pipe.js';
 import { ApiKeysErrorFilter } from './api-keys-error.filter.js';
@@ -44,6 +46,7 @@ import { ParseKeyIdPipe } from './parse-key-id.pipe.js';
 @UseGuards(AdminAccessGuard)
 @UseFilters(ApiKeysErrorFilter)
 @UsePipes(adminValidationPipe)
+@UseInterceptors(AdminDeadlineInterceptor)
 export class KeysAdminController {
   constructor(
     private readonly apiKeys: ApiKeyService,
@@ -74,10 +77,11 @@ export class KeysAdminController {
   @HttpCode(200)
   async revokeMany(@Body() body: RevokeManyDto, @CurrentAdminActor() actor: AdminActor, @Req() request: any) {
     const scope = this.scope(actor);
-    if (body.ownerId === undefined && body.namespace === undefined && body.createdBefore === undefined) {
+    // Checked before the scope fills in the actor's own owner: `{ ownerId: null }` is no filter.
+    if (body.ownerId == null && body.namespace == null && body.createdBefore == null) {
       throw ApiKeyValidationError.field('filter', 'give at least one of ownerId, namespace, createdBefore');
     }
-    const filter = { ...body, ownerId: scope.ownerFor(body.ownerId) };
+    const filter = { ...body, ownerId: scope.ownerFor(body.ownerId ?? undefined) };
     const revoked = await this.apiKeys.revokeMany(filter, this.ctx(actor, request), {
       exceptLineageId: request[REQUEST_API_KEY_PROPERTY]?.lineageId,
     });

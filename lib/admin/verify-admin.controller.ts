@@ -1,9 +1,10 @@
-import { Body, Controller, HttpCode, Post, UseFilters, UseGuards, UsePipes, VERSION_NEUTRAL } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseFilters, UseGuards, UseInterceptors, UsePipes, VERSION_NEUTRAL } from '@nestjs/common';
 import { SkipApiKey } from '../decorators/skip-api-key.decorator.js';
 import type { AdminActor } from '../interfaces/api-keys-options.interface.js';
 import type { VerifyResult } from '../interfaces/verify-result.interface.js';
 import { ApiKeyService } from '../keys/api-key.service.js';
 import { AdminAccessGuard } from './admin-access.guard.js';
+import { AdminDeadlineInterceptor } from './admin-deadline.interceptor.js';
 import { CurrentAdminActor } from './admin-actor.decorator.js';
 import { adminValidationPipe } from './admin-validation.pipe.js';
 import { ApiKeysErrorFilter } from './api-keys-error.filter.js';
@@ -19,6 +20,7 @@ import { VerifyApiKeyDto } from './dto/verify-api-key.dto.js';
 @UseGuards(AdminAccessGuard)
 @UseFilters(ApiKeysErrorFilter)
 @UsePipes(adminValidationPipe)
+@UseInterceptors(AdminDeadlineInterceptor)
 export class VerifyAdminController {
   constructor(private readonly apiKeys: ApiKeyService) {}
 

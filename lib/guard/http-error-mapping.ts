@@ -29,6 +29,7 @@ const REASON: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   501: 'Not Implemented',
   503: 'Service Unavailable',
