@@ -69,10 +69,14 @@ export class ApiKeysModule extends ApiKeysConfigurableModule {
         inject: [API_KEYS_RESOLVED_OPTIONS, { token: getStorageToken(), optional: true }],
       },
       {
+        // Failures are recorded in a shared storage when there is one (the option, the host's),
+        // else in the guard's own bounded in-process counters.
         provide: API_KEYS_FAILED_ATTEMPTS,
-        useFactory: (options: ResolvedApiKeysOptions, storage: RateLimitStorage) =>
-          options.failedAttempts ? new FailedAttempts(storage, options.clock, options.failedAttempts) : null,
-        inject: [API_KEYS_RESOLVED_OPTIONS, API_KEYS_RATE_LIMIT_STORAGE],
+        useFactory: (options: ResolvedApiKeysOptions, hostStorage?: RateLimitStorage) =>
+          options.failedAttempts
+            ? new FailedAttempts(options.rateLimitStorage ?? hostStorage ?? null, options.clock, options.failedAttempts)
+            : null,
+        inject: [API_KEYS_RESOLVED_OPTIONS, { token: getStorageToken(), optional: true }],
       },
       ApiKeyService,
       ApiKeyGuard,

@@ -372,7 +372,7 @@ describe(`RedisThrottlerStorage as @nestjs/throttler's storage on ${lane}`, () =
       const keyed: number[] = [];
       for (let i = 0; i < 3; i++) keyed.push((await request(t.server).get('/demo/whoami').set('x-api-key', key)).status);
       expect(keyed).toEqual([200, 200, 429]);
-      const apiKeyCounters = Object.entries(await keysUnder(prefix)).filter(([k]) => k.startsWith(`${prefix}api-keys:tiny:`));
+      const apiKeyCounters = Object.entries(await keysUnder(prefix)).filter(([k]) => k.startsWith(`${prefix}${encodeURIComponent("api-keys:tiny")}:`));
       expect(apiKeyCounters).toHaveLength(1);
       expect(apiKeyCounters[0][1]).toBe('3');
     } finally {

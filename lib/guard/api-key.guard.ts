@@ -15,7 +15,7 @@ import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
 import type { PermissionRequirement } from '../decorators/require-permissions.decorator.js';
 import type { VerifyOptions, VerifyResult } from '../interfaces/verify-result.interface.js';
 import { ApiKeyService } from '../keys/api-key.service.js';
-import { normalizeIp } from '../verification/ip-allow-list.js';
+import { normalizeIp, trackerOf } from '../verification/ip-address.js';
 import {
   apiKeysHttpException,
   DENIAL_STATUS,
@@ -64,36 +64,28 @@ export class ApiKeyGuard implements CanActivate {
       if (this.flag(context, OPTIONAL_API_KEY_KEY)) return true;
       return this.onDenied(context, 'MISSING');
     }
-    const client = this.getTracker(request);
-    // A client past its failed attempts is turned away before any database work.
-    const waitMs = this.failedAttempts?.retryAfterMs(client, raw) ?? 0;
-    if (waitMs > 0) return this.onDenied(context, 'TOO_MANY_ATTEMPTS', { retryAfterMs: waitMs });
+    // Counted before the lookup (given back if the key is valid), so a burst from one client
+    // reaches the store at most `limit` times; past it, answered before any database work.
+    const gate = this.failedAttempts?.begin(this.getTracker(request), raw);
+    if (gate && gate.retryAfterMs > 0) return this.onDenied(context, 'TOO_MANY_ATTEMPTS', { retryAfterMs: gate.retryAfterMs });
     let result: VerifyResult;
     try {
-      result = await this.apiKeys.verify(raw, { ...requirements, ip: client });
+      result = await this.apiKeys.verify(raw, { ...requirements, ip: this.getClientIp(request) });
     } catch (error) {
+      await gate?.attempt?.settle(false);
       if (error instanceof StoreUnavailableError) {
         this.logger.warn(`API key store unavailable: ${error.reason}`);
         return this.onDenied(context, 'STORE_UNAVAILABLE');
       }
       throw error;
     }
-    if (result.code === 'MALFORMED' || result.code === 'NOT_FOUND') await this.countFailure(client);
+    await gate?.attempt?.settle(result.code === 'MALFORMED' || result.code === 'NOT_FOUND');
     if (!result.valid) return this.onDenied(context, result.code as DenialCode, result);
     this.failedAttempts?.rememberValid(raw);
     if (result.rateLimit) this.setHeaders(context, rateLimitHeaders(result.rateLimit, this.options.clock.now()));
     request[REQUEST_API_KEY_PROPERTY] = result.key;
     request[REQUEST_VERIFICATION_PROPERTY] = result;
     return true;
-  }
-
-  /** Counts a failed attempt; the answer is a 401 either way, so a storage outage is only logged. */
-  private async countFailure(client: string | undefined): Promise<void> {
-    try {
-      await this.failedAttempts?.recordFailure(client);
-    } catch (error) {
-      this.logger.warn(`Could not count a failed attempt: ${(error as Error).message}`);
-    }
   }
 
   /** The request object (override for GraphQL or WebSocket contexts). */
@@ -106,9 +98,21 @@ export class ApiKeyGuard implements CanActivate {
     return context.switchToHttp().getResponse();
   }
 
-  /** The client address: `request.ip` with `::ffff:` IPv4 mapping removed. */
-  protected getTracker(request: any): string | undefined {
+  /**
+   * The client's address, checked against a key's `allowedIps`: `request.ip` (Express's and
+   * Fastify's, which honour `trust proxy`) with `::ffff:` IPv4 mapping removed.
+   */
+  protected getClientIp(request: any): string | undefined {
     return normalizeIp(request.ip ?? request.socket?.remoteAddress);
+  }
+
+  /**
+   * Who the client is for brute-force protection: its IPv4 address, its IPv6 /64, or one shared
+   * `'unknown'` client without an address (never unthrottled). Override behind proxies that do
+   * not set `request.ip`.
+   */
+  protected getTracker(request: any): string {
+    return trackerOf(this.getClientIp(request));
   }
 
   /** The raw key from the configured sources, or undefined when none is present. */

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { ApiKeyGuard } from '../guard/api-key.guard.js';
 import type { RateLimitStorage, RateLimitStorageRecord } from '../interfaces/quota.interface.js';
 import { KeyFormat } from '../keys/key-format.js';
@@ -12,7 +13,7 @@ class TrackerProbe extends ApiKeyGuard {
   constructor() {
     super(null as never, null as never, null as never, null as never, null);
   }
-  tracker(request: unknown): string | undefined {
+  tracker(request: unknown): string {
     return this.getTracker(request);
   }
 }
@@ -29,70 +30,75 @@ describe('FailedAttempts', () => {
     attempts = new FailedAttempts(storage, clock, { limit: 5, windowMs: 60_000 });
   });
 
-  async function fail(client: string | undefined, times: number): Promise<void> {
-    for (let i = 0; i < times; i++) await attempts.recordFailure(client);
+  /** One attempt with an unknown key that turns out a failure (MALFORMED or NOT_FOUND). */
+  async function failOnce(client: string, subject: FailedAttempts = attempts): Promise<void> {
+    const gate = subject.begin(client, format.generate());
+    if (!gate.attempt) throw new Error(`${client} is blocked`);
+    await gate.attempt.settle(true);
+  }
+
+  async function fail(client: string, times: number): Promise<void> {
+    for (let i = 0; i < times; i++) await failOnce(client);
+  }
+
+  /** How long `client` must wait before trying `rawKey` (0: it may; the probe is given back). */
+  async function waitFor(client: string, rawKey: string, subject: FailedAttempts = attempts): Promise<number> {
+    const gate = subject.begin(client, rawKey);
+    await gate.attempt?.settle(false);
+    return gate.retryAfterMs;
   }
 
   it('allows exactly `limit` failures in a window, then blocks the client until the window ends', async () => {
     const probe = format.generate();
     for (let i = 0; i < 5; i++) {
-      expect(attempts.retryAfterMs('1.2.3.4', probe)).toBe(0);
-      await attempts.recordFailure('1.2.3.4');
+      expect(await waitFor('1.2.3.4', probe)).toBe(0);
+      await failOnce('1.2.3.4');
     }
-    expect(attempts.retryAfterMs('1.2.3.4', probe)).toBe(60_000);
-    expect(attempts.retryAfterMs('1.2.3.4', format.generate())).toBe(60_000);
-    expect(attempts.retryAfterMs('1.2.3.4', 'not even a key')).toBe(60_000);
+    expect(await waitFor('1.2.3.4', probe)).toBe(60_000);
+    expect(await waitFor('1.2.3.4', format.generate())).toBe(60_000);
+    expect(await waitFor('1.2.3.4', 'not even a key')).toBe(60_000);
 
     now += 45_000;
-    expect(attempts.retryAfterMs('1.2.3.4', probe)).toBe(15_000);
+    expect(await waitFor('1.2.3.4', probe)).toBe(15_000);
     now += 15_000;
-    expect(attempts.retryAfterMs('1.2.3.4', probe)).toBe(0);
+    expect(await waitFor('1.2.3.4', probe)).toBe(0);
     // The storage window ended too: a fresh allowance of 5.
     await fail('1.2.3.4', 4);
-    expect(attempts.retryAfterMs('1.2.3.4', probe)).toBe(0);
+    expect(await waitFor('1.2.3.4', probe)).toBe(0);
     await fail('1.2.3.4', 1);
-    expect(attempts.retryAfterMs('1.2.3.4', probe)).toBe(60_000);
+    expect(await waitFor('1.2.3.4', probe)).toBe(60_000);
   });
 
   it('blocks only until the end of the window the failures fell in', async () => {
     await fail('1.2.3.4', 2);
     now += 50_000;
     await fail('1.2.3.4', 3);
-    expect(attempts.retryAfterMs('1.2.3.4', format.generate())).toBe(10_000);
+    expect(await waitFor('1.2.3.4', format.generate())).toBe(10_000);
   });
 
   it('does not add up failures from different windows', async () => {
     await fail('1.2.3.4', 4);
     now += 60_000;
     await fail('1.2.3.4', 4);
-    expect(attempts.retryAfterMs('1.2.3.4', format.generate())).toBe(0);
+    expect(await waitFor('1.2.3.4', format.generate())).toBe(0);
   });
 
   it('counts per client: a blocked address does not block another', async () => {
     await fail('1.2.3.4', 5);
-    expect(attempts.retryAfterMs('1.2.3.4', format.generate())).toBeGreaterThan(0);
-    expect(attempts.retryAfterMs('5.6.7.8', format.generate())).toBe(0);
-    expect(attempts.retryAfterMs('::1', format.generate())).toBe(0);
+    expect(await waitFor('1.2.3.4', format.generate())).toBeGreaterThan(0);
+    expect(await waitFor('5.6.7.8', format.generate())).toBe(0);
+    expect(await waitFor('::1', format.generate())).toBe(0);
   });
 
   it('lets a key already verified valid here through a blocked client, and only that key', async () => {
     const known = format.generate();
     attempts.rememberValid(known);
-    await fail('1.2.3.4', 10);
-    expect(attempts.retryAfterMs('1.2.3.4', known)).toBe(0);
-    expect(attempts.retryAfterMs('1.2.3.4', format.generate())).toBe(60_000);
+    await fail('1.2.3.4', 5);
+    expect(await waitFor('1.2.3.4', known)).toBe(0);
+    expect(await waitFor('1.2.3.4', format.generate())).toBe(60_000);
   });
 
-  it('never counts or blocks a request without a client address', async () => {
-    const spy = { increment: jest.fn() } as unknown as RateLimitStorage;
-    const withSpy = new FailedAttempts(spy, clock, { limit: 1, windowMs: 60_000 });
-    await withSpy.recordFailure(undefined);
-    await withSpy.recordFailure('');
-    expect(spy.increment).not.toHaveBeenCalled();
-    expect(withSpy.retryAfterMs(undefined, format.generate())).toBe(0);
-  });
-
-  it('counts in the rate-limit storage under a failed: key with the configured window and no block', async () => {
+  it('counts in the shared storage under an encoded failed: key with the configured window and no block', async () => {
     const calls: unknown[][] = [];
     const recording: RateLimitStorage = {
       increment: (...args: [string, number, number, number, string]): Promise<RateLimitStorageRecord> => {
@@ -101,15 +107,21 @@ describe('FailedAttempts', () => {
       },
     };
     const counted = new FailedAttempts(recording, clock, { limit: 3, windowMs: 30_000 });
-    await counted.recordFailure('1.2.3.4');
-    expect(calls).toEqual([['failed:1.2.3.4', 30_000, 3, 0, 'api-keys:failed-attempts']]);
+    await failOnce('1.2.3.4', counted);
+    await failOnce('2001:db8:1:2::/64', counted);
+    expect(calls).toEqual([
+      ['failed:1.2.3.4', 30_000, 3, 0, 'api-keys:failed-attempts'],
+      ['failed:2001%3Adb8%3A1%3A2%3A%3A%2F64', 30_000, 3, 0, 'api-keys:failed-attempts'],
+    ]);
   });
 
   it('blocks on what a shared storage reports, even for failures counted elsewhere', async () => {
     // Another instance already counted 4 failures of this client in the shared storage.
-    for (let i = 0; i < 4; i++) await storage.increment('failed:1.2.3.4', 60_000, 5, 0, 'api-keys:failed-attempts');
-    await attempts.recordFailure('1.2.3.4');
-    expect(attempts.retryAfterMs('1.2.3.4', format.generate())).toBe(60_000);
+    const shared = new InMemoryRateLimitStorage(clock);
+    attempts = new FailedAttempts(shared, clock, { limit: 5, windowMs: 60_000 });
+    for (let i = 0; i < 4; i++) await shared.increment('failed:1.2.3.4', 60_000, 5, 0, 'api-keys:failed-attempts');
+    await failOnce('1.2.3.4');
+    expect(await waitFor('1.2.3.4', format.generate())).toBe(60_000);
   });
 
   it('remembers at most 10,000 valid keys, forgetting the least recently verified', async () => {
@@ -120,8 +132,8 @@ describe('FailedAttempts', () => {
     attempts.rememberValid(first); // verified again: now the most recent
     for (let i = 0; i < 9_999; i++) attempts.rememberValid(`sk_filler${i}`);
     await fail('1.2.3.4', 5);
-    expect(attempts.retryAfterMs('1.2.3.4', second)).toBe(60_000);
-    expect(attempts.retryAfterMs('1.2.3.4', first)).toBe(0);
+    expect(await waitFor('1.2.3.4', second)).toBe(60_000);
+    expect(await waitFor('1.2.3.4', first)).toBe(0);
   });
 
   describe('client address (ApiKeyGuard.getTracker)', () => {
@@ -134,11 +146,12 @@ describe('FailedAttempts', () => {
       expect(probe.tracker({ socket: { remoteAddress: '::ffff:1.2.3.4' } })).toBe('1.2.3.4');
     });
 
-    it('leaves real IPv6 addresses alone and answers undefined without an address', () => {
-      expect(probe.tracker({ ip: '2001:db8::1' })).toBe('2001:db8::1');
-      expect(probe.tracker({ ip: '::1' })).toBe('::1');
+    it('counts IPv6 clients by their /64, and a request without an address as one shared client', () => {
+      expect(probe.tracker({ ip: '2001:db8::1' })).toBe('2001:db8:0:0::/64');
+      expect(probe.tracker({ ip: '2001:db8::2' })).toBe('2001:db8:0:0::/64');
+      expect(probe.tracker({ ip: '::1' })).toBe('0:0:0:0::/64');
       expect(probe.tracker({ ip: '::ffff:not-an-ip' })).toBe('::ffff:not-an-ip');
-      expect(probe.tracker({})).toBeUndefined();
+      expect(probe.tracker({})).toBe('unknown');
     });
 
     it('so failures from the mapped form block the plain form and the other way round', async () => {
@@ -146,9 +159,73 @@ describe('FailedAttempts', () => {
       const plain = probe.tracker({ socket: { remoteAddress: '1.2.3.4' } });
       await fail(mapped, 3);
       await fail(plain, 2);
-      expect(attempts.retryAfterMs(plain, format.generate())).toBe(60_000);
-      expect(attempts.retryAfterMs(mapped, format.generate())).toBe(60_000);
-      expect(attempts.retryAfterMs(probe.tracker({ ip: '::ffff:1.2.3.5' }), format.generate())).toBe(0);
+      expect(await waitFor(plain, format.generate())).toBe(60_000);
+      expect(await waitFor(mapped, format.generate())).toBe(60_000);
+      expect(await waitFor(probe.tracker({ ip: '::ffff:1.2.3.5' }), format.generate())).toBe(0);
+    });
+  });
+
+  describe('counted before the lookup (SPEC §7)', () => {
+    it('a burst of concurrent unknown keys from one client gets exactly `limit` attempts through', async () => {
+      const gates = Array.from({ length: 50 }, () => attempts.begin('1.2.3.4', format.generate()));
+      const through = gates.filter((g) => g.attempt);
+      expect(through).toHaveLength(5);
+      expect(gates.filter((g) => g.retryAfterMs > 0)).toHaveLength(45);
+      await Promise.all(through.map((g) => g.attempt!.settle(true)));
+      expect(await waitFor('1.2.3.4', format.generate())).toBe(60_000);
+    });
+
+    it('gives a valid attempt back: valid keys never use up the allowance', async () => {
+      for (let i = 0; i < 20; i++) {
+        const gate = attempts.begin('1.2.3.4', format.generate());
+        await gate.attempt!.settle(false);
+      }
+      expect(await waitFor('1.2.3.4', format.generate())).toBe(0);
+    });
+
+    it('settling twice counts once', async () => {
+      const gate = attempts.begin('1.2.3.4', format.generate());
+      await gate.attempt!.settle(true);
+      await gate.attempt!.settle(true);
+      await fail('1.2.3.4', 4);
+      expect(await waitFor('1.2.3.4', format.generate())).toBe(60_000);
+    });
+  });
+
+  describe('a shared storage that fails', () => {
+    const down: RateLimitStorage = { increment: async () => Promise.reject(new Error('redis down')) };
+
+    it('counts in process instead, and still blocks at the limit', async () => {
+      const degraded = new FailedAttempts(down, clock, { limit: 3, windowMs: 60_000 });
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      try {
+        for (let i = 0; i < 3; i++) await failOnce('1.2.3.4', degraded);
+        expect(await waitFor('1.2.3.4', format.generate(), degraded)).toBe(60_000);
+        for (let i = 0; i < 5; i++) await failOnce(`9.9.9.${i}`, degraded);
+        expect(warn).toHaveBeenCalledTimes(1); // once per outage, not once per request
+      } finally {
+        warn.mockRestore();
+      }
+    });
+
+    it('logs once when the storage answers again', async () => {
+      let failing = true;
+      const flaky: RateLimitStorage = {
+        increment: (...args: [string, number, number, number, string]) => (failing ? Promise.reject(new Error('x')) : storage.increment(...args)),
+      };
+      const subject = new FailedAttempts(flaky, clock, { limit: 100, windowMs: 60_000 });
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+      try {
+        await failOnce('1.2.3.4', subject);
+        failing = false;
+        await failOnce('1.2.3.4', subject);
+        await failOnce('1.2.3.4', subject);
+        expect([warn.mock.calls.length, log.mock.calls.length]).toEqual([1, 1]);
+      } finally {
+        warn.mockRestore();
+        log.mockRestore();
+      }
     });
   });
 });

@@ -1,56 +1,87 @@
+import { Logger } from '@nestjs/common';
 import type { ApiKeysClock } from '../interfaces/clock.interface.js';
-import type { FailedAttemptsOptions, RateLimitStorage } from '../interfaces/quota.interface.js';
+import type { FailedAttemptsOptions, RateLimitStorage, RateLimitStorageRecord } from '../interfaces/quota.interface.js';
 import { sha256Hex } from '../keys/key-hasher.js';
+import { counterKey } from './counter-key.js';
+import { ExpiringMap } from './expiring-map.js';
+import { InMemoryRateLimitStorage } from './in-memory-rate-limit.storage.js';
 
-const MAX_BLOCKED_CLIENTS = 100_000;
+/** Clients whose counts one instance remembers; past it the oldest are forgotten. */
+const MAX_CLIENTS = 100_000;
 const MAX_REMEMBERED_KEYS = 10_000;
+const THROTTLER_NAME = 'api-keys:failed-attempts';
+
+/** An attempt counted before its lookup: settle it once the verify answered. @internal */
+export interface FailedAttempt {
+  /** `failed`: the key was MALFORMED or NOT_FOUND (counted); otherwise the attempt is given back. */
+  settle(failed: boolean): Promise<void>;
+}
+
+/** What `begin` answers: wait this long (429 TOO_MANY_ATTEMPTS), or go on and settle the attempt. @internal */
+export type FailedAttemptGate = { retryAfterMs: number; attempt?: undefined } | { retryAfterMs: 0; attempt: FailedAttempt };
+
+const BYPASS: FailedAttempt = { settle: async () => undefined };
 
 /**
- * Brute-force protection (SPEC §7): MALFORMED and NOT_FOUND answers count against the
- * client in the rate-limit storage (shared across instances when it is); past the limit
- * the client is blocked here, in process, until the window ends, and the guard answers
- * TOO_MANY_ATTEMPTS before any database work. Keys this instance has seen verify as valid
- * are let through, so a shared address under attack does not lock out real users.
+ * Brute-force protection (SPEC §7). An attempt is counted **before** the lookup — as in flight
+ * on this instance — and given back when the key turns out valid, so a burst of N concurrent
+ * unknown keys from one client reaches the store at most `limit` times: past `limit` (failures
+ * recorded + attempts in flight) the guard answers TOO_MANY_ATTEMPTS before any database work.
+ * Failures are recorded in the rate-limit storage when it is shared (Redis), so every instance
+ * sees them; when that storage fails, counting falls back to this process and never stops (one
+ * warning per outage). Keys this instance has seen verify as valid pass, so a shared address
+ * under attack does not lock out its real users.
  * @internal
  */
 export class FailedAttempts {
-  private readonly blockedUntil = new Map<string, number>();
+  /** The latest failure count the storage answered per client, for its window. */
+  private readonly counts: ExpiringMap<{ hits: number; expiresAt: number }>;
+  /** Attempts counted before their lookup and not yet settled, per client. */
+  private readonly inFlight = new Map<string, number>();
   /** SHA-256 of keys verified valid here, oldest first (insertion order). */
   private readonly knownValid = new Map<string, true>();
+  private readonly local: RateLimitStorage;
+  private readonly logger = new Logger('ApiKeys');
+  private sharedDown = false;
 
   constructor(
-    private readonly storage: RateLimitStorage,
+    /** A shared storage to record failures in (Redis, the host's); null records in process only. */
+    private readonly shared: RateLimitStorage | null,
     private readonly clock: ApiKeysClock,
     private readonly options: FailedAttemptsOptions,
-  ) {}
-
-  /** Milliseconds the client must still wait, or 0 when it may try `rawKey`. */
-  retryAfterMs(client: string | undefined, rawKey: string): number {
-    if (!client) return 0;
-    const until = this.blockedUntil.get(client);
-    if (until === undefined) return 0;
-    const left = until - this.clock.now();
-    if (left <= 0) {
-      this.blockedUntil.delete(client);
-      return 0;
-    }
-    return this.knownValid.has(sha256Hex(rawKey)) ? 0 : left;
+  ) {
+    this.counts = new ExpiringMap(MAX_CLIENTS);
+    this.local = new InMemoryRateLimitStorage(clock, { maxEntries: MAX_CLIENTS });
   }
 
-  async recordFailure(client: string | undefined): Promise<void> {
-    if (!client) return;
-    const record = await this.storage.increment(
-      `failed:${client}`,
-      this.options.windowMs,
-      this.options.limit,
-      0,
-      'api-keys:failed-attempts',
-    );
-    // `limit` failures are allowed per window: the one that reaches it blocks the next attempt.
-    if (record.totalHits >= this.options.limit) {
-      if (this.blockedUntil.size >= MAX_BLOCKED_CLIENTS) this.evictExpired();
-      this.blockedUntil.set(client, this.clock.now() + Math.max(1, record.timeToExpire) * 1000);
+  /** Counts an attempt of `client` with `rawKey` before its lookup, or says how long to wait. */
+  begin(client: string, rawKey: string): FailedAttemptGate {
+    if (this.knownValid.has(sha256Hex(rawKey))) return { retryAfterMs: 0, attempt: BYPASS };
+    const now = this.clock.now();
+    const recorded = this.counts.get(client, now);
+    const pending = this.inFlight.get(client) ?? 0;
+    if ((recorded?.hits ?? 0) + pending >= this.options.limit) {
+      return { retryAfterMs: Math.max(1, recorded ? recorded.expiresAt - now : this.options.windowMs) };
     }
+    this.inFlight.set(client, pending + 1);
+    let settled = false;
+    return {
+      retryAfterMs: 0,
+      attempt: {
+        settle: async (failed) => {
+          if (settled) return;
+          settled = true;
+          try {
+            if (failed) await this.recordFailure(client);
+          } finally {
+            // Released only after the failure is recorded, so no attempt slips in between.
+            const left = (this.inFlight.get(client) ?? 1) - 1;
+            if (left > 0) this.inFlight.set(client, left);
+            else this.inFlight.delete(client);
+          }
+        },
+      },
+    };
   }
 
   rememberValid(rawKey: string): void {
@@ -60,13 +91,30 @@ export class FailedAttempts {
     if (this.knownValid.size > MAX_REMEMBERED_KEYS) this.knownValid.delete(this.knownValid.keys().next().value!);
   }
 
-  private evictExpired(): void {
+  private async recordFailure(client: string): Promise<void> {
+    const record = await this.increment(client);
     const now = this.clock.now();
-    for (const [client, until] of this.blockedUntil) if (until <= now) this.blockedUntil.delete(client);
-    // Still full: forget the oldest blocks rather than grow without bound.
-    for (const client of this.blockedUntil.keys()) {
-      if (this.blockedUntil.size < MAX_BLOCKED_CLIENTS) break;
-      this.blockedUntil.delete(client);
+    this.counts.set(client, { hits: record.totalHits, expiresAt: now + Math.max(1, record.timeToExpire) * 1000 }, this.options.windowMs, now);
+  }
+
+  /** Records a failure in the shared storage, or in process while it is down. */
+  private async increment(client: string): Promise<RateLimitStorageRecord> {
+    const key = counterKey('failed', client);
+    if (this.shared) {
+      try {
+        const record = await this.shared.increment(key, this.options.windowMs, this.options.limit, 0, THROTTLER_NAME);
+        if (this.sharedDown) {
+          this.sharedDown = false;
+          this.logger.log('Failed attempts are counted in the shared rate-limit storage again.');
+        }
+        return record;
+      } catch (error) {
+        if (!this.sharedDown) {
+          this.sharedDown = true;
+          this.logger.warn(`The rate-limit storage failed (${(error as Error).message}); counting failed attempts in process until it answers again.`);
+        }
+      }
     }
+    return this.local.increment(key, this.options.windowMs, this.options.limit, 0, THROTTLER_NAME);
   }
 }

@@ -67,14 +67,22 @@ describe('InMemoryRateLimitStorage', () => {
     expect(await hit('k', 10_000, 2, 30_000)).toEqual({ totalHits: 1, timeToExpire: 10, isBlocked: false, timeToBlockExpire: 0 });
   });
 
-  it('sweeps expired windows once many keys are held, keeping live ones', async () => {
+  it('drops expired windows as it goes (no rescan): a stream of new clients keeps the map at the live ones', async () => {
     for (let i = 0; i < 10_000; i++) await hit(`old-${i}`, 1_000);
     await hit('live', 120_000);
     await hit('live', 120_000);
     now += 5_000; // every old-* window is over, 'live' is not
-    await hit('fresh', 1_000); // the map is full: this insert sweeps
-    const windows = (storage as unknown as { windows: Map<string, unknown> }).windows;
-    expect(windows.size).toBe(2);
+    for (let i = 0; i < 6_000; i++) await hit(`new-${i}`, 1_000); // each write drops up to two expired
+    const size = (storage as InMemoryRateLimitStorage).size;
+    expect(size).toBe(6_000 + 1); // the new windows and 'live'
     expect((await hit('live', 120_000)).totalHits).toBe(3);
+  });
+
+  it('holds at most maxEntries windows, forgetting the oldest first', async () => {
+    const small = new InMemoryRateLimitStorage({ now: () => now }, { maxEntries: 1_000 });
+    for (let i = 0; i < 5_000; i++) await small.increment(`k-${i}`, 60_000, 5, 0, 'test');
+    expect(small.size).toBe(1_000);
+    expect((await small.increment('k-4999', 60_000, 5, 0, 'test')).totalHits).toBe(2); // recent: kept
+    expect((await small.increment('k-0', 60_000, 5, 0, 'test')).totalHits).toBe(1); // oldest: forgotten
   });
 });

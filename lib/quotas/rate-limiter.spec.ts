@@ -22,7 +22,11 @@ describe('RateLimiter', () => {
   let storage: RecordingStorage;
   let limiter: RateLimiter;
   const clock = { now: () => now };
-  const on = (rule: RateLimitRule, scope = 'key:L1'): RateLimitBucket => ({ scope, rule });
+  /** 'key:L1' → the bucket scope { kind: 'key', id: 'L1' }. */
+  const on = (rule: RateLimitRule, scope = 'key:L1'): RateLimitBucket => {
+    const [kind, ...id] = scope.split(':');
+    return { scope: { kind: kind as 'key' | 'owner', id: id.join(':') }, rule };
+  };
 
   beforeEach(() => {
     now = START;
@@ -114,6 +118,13 @@ describe('RateLimiter', () => {
     const tieFirst = { name: 'first', limit: 3, windowMs: 1_000 };
     const tieSecond = { name: 'second', limit: 3, windowMs: 2_000 };
     expect((await limiter.consume([on(tieSecond), on(tieFirst)])).state).toMatchObject({ name: 'first', remaining: 2 });
+  });
+
+  it('encodes each part of the counter key: owner t1 with limit x:min and owner t1:x with limit min never share a counter', async () => {
+    await limiter.consume([on({ name: 'x:min', limit: 1, windowMs: 60_000 }, 'owner:t1')]);
+    const other = await limiter.consume([on({ name: 'min', limit: 1, windowMs: 60_000 }, 'owner:t1:x')]);
+    expect(other.deniedBy).toBeUndefined();
+    expect(storage.calls.map((c) => c.key)).toEqual(['owner:t1:x%3Amin:60000', 'owner:t1%3Ax:min:60000']);
   });
 
   it('keeps scopes apart: a key and its owner draw from different counters', async () => {

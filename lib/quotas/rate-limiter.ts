@@ -1,10 +1,11 @@
 import type { ApiKeysClock } from '../interfaces/clock.interface.js';
 import type { RateLimitRule, RateLimitStorage } from '../interfaces/quota.interface.js';
 import type { RateLimitState } from '../interfaces/verify-result.interface.js';
+import { counterKey } from './counter-key.js';
 
-/** A limit and the counter it draws from (a key's lineage, or its owner). @internal */
+/** A limit and the counter it draws from: a key's lineage, or its owner. @internal */
 export interface RateLimitBucket {
-  scope: string;
+  scope: { kind: 'key' | 'owner'; id: string };
   rule: RateLimitRule;
 }
 
@@ -36,7 +37,7 @@ export class RateLimiter {
     const ordered = [...buckets].sort((a, b) => a.rule.windowMs - b.rule.windowMs);
     for (const { scope, rule } of ordered) {
       const record = await this.storage.increment(
-        `${scope}:${rule.name}:${rule.windowMs}`,
+        counterKey(scope.kind, scope.id, rule.name, rule.windowMs),
         rule.windowMs,
         rule.limit,
         0,

@@ -26,6 +26,14 @@ describe('RedisThrottlerStorage', () => {
     expect([numKeys, counter, block, ttl, limit, blockDuration]).toEqual([2, 'p:burst:key:1', 'p:burst:key:1:block', 60_000, 5, 0]);
   });
 
+  it('encodes the throttler name, so (name, key) pairs cannot run into each other', async () => {
+    const { client, evalMock } = fakeRedis(async () => [1, 60_000, 0, 0]);
+    const storage = new RedisThrottlerStorage(client, { prefix: 'p:' });
+    await storage.increment('b:c', 60_000, 5, 0, 'api-keys:a');
+    await storage.increment('c', 60_000, 5, 0, 'api-keys:a:b');
+    expect(evalMock.mock.calls.slice(-2).map((call) => call[2])).toEqual(['p:api-keys%3Aa:b:c', 'p:api-keys%3Aa%3Ab:c']);
+  });
+
   it('reports a block with its remaining time, at least one second', async () => {
     const storage = new RedisThrottlerStorage(fakeRedis(async () => [6, 1200, 1, 2001]).client);
     expect(await storage.increment('k', 60_000, 5, 3000, 'n')).toEqual({

@@ -70,7 +70,9 @@ export class RedisThrottlerStorage implements RateLimitStorage {
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<RateLimitStorageRecord> {
-    const counterKey = `${this.prefix}${throttlerName}:${key}`;
+    // The name is encoded (no `:` left in it), so the first `:` after it ends it: no two
+    // (throttler, key) pairs share a counter.
+    const counterKey = `${this.prefix}${encodeURIComponent(throttlerName)}:${key}`;
     let reply: unknown;
     try {
       reply = await withStoreDeadline(

@@ -139,8 +139,8 @@ export class ApiKeyVerifier {
   private rateLimitBuckets(key: ApiKeyEntity): RateLimitBucket[] {
     const own = key.rateLimits?.length ? key.rateLimits : this.options.defaultRateLimits;
     return [
-      ...own.map((rule) => ({ scope: `key:${key.lineageId}`, rule })),
-      ...(key.owner?.rateLimits ?? []).map((rule) => ({ scope: `owner:${key.ownerId}`, rule })),
+      ...own.map((rule) => ({ scope: { kind: 'key' as const, id: key.lineageId }, rule })),
+      ...(key.owner?.rateLimits ?? []).map((rule) => ({ scope: { kind: 'owner' as const, id: key.ownerId }, rule })),
     ];
   }
 

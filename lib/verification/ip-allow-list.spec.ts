@@ -1,3 +1,4 @@
+import { trackerOf } from './ip-address.js';
 import { ipAllowed, isValidIpRule, normalizeIp } from './ip-allow-list.js';
 
 describe('ip allow-list', () => {
@@ -119,6 +120,53 @@ describe('ip allow-list', () => {
       expect(ipAllowed(['11.0.0.0/8'], '10.0.0.1')).toBe(false);
       expect(ipAllowed(['10.0.0.0/8', '11.0.0.0/8'], '11.0.0.1')).toBe(true);
       expect(ipAllowed(['10.0.0.0/8'], '11.0.0.1')).toBe(false);
+    });
+  });
+
+  describe('families (SPEC §11)', () => {
+    it('::/0 and other IPv6 rules admit IPv6 clients only, never an IPv4 client', () => {
+      expect(ipAllowed(['::/0'], '10.1.2.3')).toBe(false);
+      expect(ipAllowed(['::/0'], '::ffff:10.1.2.3')).toBe(false);
+      expect(ipAllowed(['::/0'], '2001:db8::1')).toBe(true);
+      expect(ipAllowed(['::/1'], '1.2.3.4')).toBe(false);
+      expect(ipAllowed(['::/95'], '1.2.3.4')).toBe(false);
+    });
+
+    it('IPv4-mapped rules admit the IPv4 clients they denote', () => {
+      expect(ipAllowed(['::ffff:0:0/96'], '1.2.3.4')).toBe(true);
+      expect(ipAllowed(['::ffff:10.0.0.0/104'], '10.9.9.9')).toBe(true);
+      expect(ipAllowed(['::ffff:10.0.0.0/104'], '11.0.0.1')).toBe(false);
+      expect(ipAllowed(['::ffff:10.1.2.3'], '10.1.2.3')).toBe(true);
+      expect(ipAllowed(['::ffff:a01:203'], '10.1.2.3')).toBe(true);
+    });
+
+    it('IPv4 rules never admit IPv6 clients', () => {
+      expect(ipAllowed(['0.0.0.0/0'], '2001:db8::1')).toBe(false);
+      expect(ipAllowed(['0.0.0.0/0'], '::1')).toBe(false);
+    });
+
+    it('reads the hexadecimal mapped form of an IPv4 client as IPv4', () => {
+      expect(normalizeIp('::ffff:a01:203')).toBe('10.1.2.3');
+      expect(normalizeIp('0:0:0:0:0:ffff:10.1.2.3')).toBe('10.1.2.3');
+      expect(ipAllowed(['10.0.0.0/8'], '::ffff:a01:203')).toBe(true);
+    });
+  });
+
+  describe('trackerOf (brute-force client)', () => {
+    it('counts IPv6 clients by their /64 and IPv4 clients by address', () => {
+      expect(trackerOf('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+      expect(trackerOf('2001:db8:1:2:ffff::1')).toBe('2001:db8:1:2::/64');
+      expect(trackerOf('2001:DB8:1:2::9')).toBe('2001:db8:1:2::/64');
+      expect(trackerOf('2001:db8:1:3::9')).toBe('2001:db8:1:3::/64');
+      expect(trackerOf('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+      expect(trackerOf('::ffff:1.2.3.4')).toBe('1.2.3.4');
+      expect(trackerOf('1.2.3.4')).toBe('1.2.3.4');
+    });
+
+    it('a request without an address is one shared client, never unthrottled', () => {
+      expect(trackerOf(undefined)).toBe('unknown');
+      expect(trackerOf('')).toBe('unknown');
+      expect(trackerOf('  ')).toBe('unknown');
     });
   });
 });

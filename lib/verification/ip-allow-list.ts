@@ -1,11 +1,7 @@
 import { BlockList, isIP } from 'node:net';
+import { ipv6Groups, normalizeIp } from './ip-address.js';
 
-/** `::ffff:a.b.c.d` → `a.b.c.d`, so IPv4 clients on a dual-stack socket match IPv4 rules. */
-export function normalizeIp(ip: string | undefined): string | undefined {
-  if (!ip) return undefined;
-  const trimmed = ip.trim();
-  return trimmed.toLowerCase().startsWith('::ffff:') && isIP(trimmed.slice(7)) === 4 ? trimmed.slice(7) : trimmed;
-}
+export { normalizeIp };
 
 /** Whether an entry is a valid address or CIDR block. */
 export function isValidIpRule(rule: string): boolean {
@@ -17,26 +13,52 @@ export function isValidIpRule(rule: string): boolean {
   return Number(bits) <= (family === 4 ? 32 : 128);
 }
 
-const compiled = new Map<string, BlockList>();
+/** Allow-lists compiled per rule set; bounded, the oldest dropped first. */
+const MAX_COMPILED = 1_000;
+const compiled = new Map<string, { v4: BlockList; v6: BlockList }>();
+
+/**
+ * Splits rules by the family of client they admit (SPEC §11): IPv4 rules, and IPv6 rules inside
+ * the IPv4-mapped range `::ffff:0:0/96` (rewritten as the IPv4 block they denote), admit IPv4
+ * clients; every other IPv6 rule — `::/0` included — admits IPv6 clients only. Node's BlockList
+ * alone would let `::/0` admit every IPv4 client, since it checks IPv4 against IPv6 rules
+ * through the mapped range.
+ */
+function compile(rules: readonly string[]): { v4: BlockList; v6: BlockList } {
+  const v4 = new BlockList();
+  const v6 = new BlockList();
+  for (const rule of rules) {
+    const [base, bitsText] = rule.split('/');
+    if (isIP(base) === 4) {
+      if (bitsText === undefined) v4.addAddress(base, 'ipv4');
+      else v4.addSubnet(base, Number(bitsText), 'ipv4');
+      continue;
+    }
+    const bits = bitsText === undefined ? 128 : Number(bitsText);
+    const groups = ipv6Groups(base)!;
+    const inMappedRange = bits >= 96 && groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
+    if (inMappedRange) {
+      const address = [groups[6] >> 8, groups[6] & 0xff, groups[7] >> 8, groups[7] & 0xff].join('.');
+      v4.addSubnet(address, bits - 96, 'ipv4');
+    } else {
+      v6.addSubnet(base.split('%')[0], bits, 'ipv6');
+    }
+  }
+  return { v4, v6 };
+}
 
 /** Whether `ip` is inside one of `rules` (addresses or CIDR blocks). Fails closed without an ip. */
 export function ipAllowed(rules: readonly string[], ip: string | undefined): boolean {
   if (rules.length === 0) return true;
   const address = normalizeIp(ip);
-  const family = address ? isIP(address) : 0;
+  const family = address ? isIP(address.split('%')[0]) : 0;
   if (!address || !family) return false;
   const cacheKey = rules.join(',');
-  let list = compiled.get(cacheKey);
-  if (!list) {
-    list = new BlockList();
-    for (const rule of rules) {
-      const [base, bits] = rule.split('/');
-      const ruleFamily = isIP(base) === 6 ? 'ipv6' : 'ipv4';
-      if (bits === undefined) list.addAddress(base, ruleFamily);
-      else list.addSubnet(base, Number(bits), ruleFamily);
-    }
-    if (compiled.size > 1000) compiled.clear();
-    compiled.set(cacheKey, list);
+  let lists = compiled.get(cacheKey);
+  if (!lists) {
+    lists = compile(rules);
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
+    compiled.set(cacheKey, lists);
   }
-  return list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  return family === 4 ? lists.v4.check(address, 'ipv4') : lists.v6.check(address.split('%')[0], 'ipv6');
 }
