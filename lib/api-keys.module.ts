@@ -25,6 +25,7 @@ import { ApiKeyGuard } from './guard/api-key.guard.js';
 import type { ApiKeysModuleOptions, ApiKeysStructuralOptions } from './interfaces/api-keys-options.interface.js';
 import { ApiKeyService } from './keys/api-key.service.js';
 import { SchemaCheck } from './store/schema-check.js';
+import { PepperCoverageCheck } from './keys/pepper-coverage.check.js';
 
 /** @internal Holds the library's providers; see ApiKeysModule.assemble. */
 @Module({})
@@ -42,22 +43,22 @@ export class ApiKeysCoreModule {}
 @Module({})
 export class ApiKeysModule extends ApiKeysConfigurableModule {
   static override forRoot(options: typeof API_KEYS_OPTIONS_TYPE = {}): DynamicModule {
-    return this.assemble(super.forRoot(options), options);
+    return this.assemble(super.forRoot(options), options, 'forRoot');
   }
 
   static override forRootAsync(options: typeof API_KEYS_ASYNC_OPTIONS_TYPE): DynamicModule {
-    return this.assemble(super.forRootAsync(options), options);
+    return this.assemble(super.forRootAsync(options), options, 'forRootAsync');
   }
 
   /** Adds what the structural options decide; they are plain values in both forms. */
-  private static assemble(base: DynamicModule, structural: ApiKeysStructuralOptions): DynamicModule {
+  private static assemble(base: DynamicModule, structural: ApiKeysStructuralOptions, form: 'forRoot' | 'forRootAsync'): DynamicModule {
     const dataSource = structural.dataSource ?? 'default';
     const admin = structural.admin || undefined;
     const providers: Provider[] = [
       { provide: API_KEYS_STRUCTURAL_OPTIONS, useValue: { ...structural, dataSource } },
       {
         provide: API_KEYS_RESOLVED_OPTIONS,
-        useFactory: (options: ApiKeysModuleOptions) => resolveOptions(options),
+        useFactory: (options: ApiKeysModuleOptions) => resolveOptions(options, { fromFactory: form === 'forRootAsync' }),
         inject: [API_KEYS_MODULE_OPTIONS],
       },
       { provide: API_KEYS_DATA_SOURCE, useExisting: getDataSourceToken(dataSource) },
@@ -81,6 +82,7 @@ export class ApiKeysModule extends ApiKeysConfigurableModule {
       ApiKeyService,
       ApiKeyGuard,
       SchemaCheck,
+      PepperCoverageCheck,
     ];
     if (structural.globalGuard) providers.push({ provide: APP_GUARD, useExisting: ApiKeyGuard });
     // Core providers live in one inner module that both this module and the admin module

@@ -23,6 +23,11 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ isGlobal: false, dataSource: 'keys', globalGuard: true, admin: false } as never)).not.toThrow();
   });
 
+  it('refuses structural options that came from a forRootAsync factory, saying where they go', () => {
+    expect(() => resolveOptions({ globalGuard: true } as never, { fromFactory: true })).toThrow(/globalGuard came from the forRootAsync factory.*next to useFactory/);
+    expect(() => resolveOptions({ keyPrefix: 'sk_live' }, { fromFactory: true })).not.toThrow();
+  });
+
   it('refuses values that cannot work', () => {
     expect(() => resolveOptions({ keyPrefix: 'Bad-Prefix' })).toThrow(/keyPrefix/);
     expect(() => resolveOptions({ keyBytes: 8 })).toThrow(/keyBytes/);

@@ -5,7 +5,7 @@ import {
   DEFAULT_STORE_TIMEOUT_MS,
   MIN_KEY_BYTES,
 } from './api-keys.constants.js';
-import type { AdminPolicy, ApiKeysModuleOptions, KeySource } from './interfaces/api-keys-options.interface.js';
+import type { AdminPolicy, ApiKeysModuleOptions, ApiKeysStructuralOptions, KeySource } from './interfaces/api-keys-options.interface.js';
 import { systemClock, type ApiKeysClock } from './interfaces/clock.interface.js';
 import type { ApiKeyEvent } from './interfaces/api-key-event.interface.js';
 import type { FailedAttemptsOptions, RateLimitRule, RateLimitStorage } from './interfaces/quota.interface.js';
@@ -34,16 +34,28 @@ export interface ResolvedApiKeysOptions {
 }
 
 /** Runtime options this version understands; anything else fails at boot, never silently. */
-const KNOWN_OPTIONS = new Set<string>([
+const RUNTIME_OPTIONS = new Set<string>([
   'keyPrefix', 'keyBytes', 'pepper', 'legacyKeyPattern', 'sources', 'lastUsedWriteIntervalMs', 'storeTimeoutMs',
   'defaultRateLimits', 'rateLimitStorage', 'failedAttempts', 'adminPolicy', 'onEvent', 'clock',
-  // structural options may ride along in forRoot
-  'isGlobal', 'dataSource', 'globalGuard', 'admin',
-] satisfies Array<keyof ApiKeysModuleOptions | 'isGlobal' | 'dataSource' | 'globalGuard' | 'admin'>);
+] satisfies Array<keyof ApiKeysModuleOptions>);
+/** Options that shape the module itself: plain values, read before any factory runs. */
+const STRUCTURAL_OPTIONS = new Set<string>(['isGlobal', 'dataSource', 'globalGuard', 'admin'] satisfies Array<keyof ApiKeysStructuralOptions>);
 
-/** Merges defaults over the caller's options and fails fast on values that cannot work. @internal */
-export function resolveOptions(options: ApiKeysModuleOptions = {}): ResolvedApiKeysOptions {
-  const unknown = Object.keys(options).filter((name) => !KNOWN_OPTIONS.has(name));
+/**
+ * Merges defaults over the caller's options and fails fast on values that cannot work. In
+ * forRoot the structural options ride along with the runtime ones; from a forRootAsync factory
+ * they would come too late to shape the module (a `globalGuard: true` there registered no
+ * guard, silently), so they fail the boot saying where they go. @internal
+ */
+export function resolveOptions(options: ApiKeysModuleOptions = {}, { fromFactory = false } = {}): ResolvedApiKeysOptions {
+  const misplaced = fromFactory ? Object.keys(options).filter((name) => STRUCTURAL_OPTIONS.has(name)) : [];
+  if (misplaced.length > 0) {
+    throw new Error(
+      `nest-api-keys: ${misplaced.join(', ')} came from the forRootAsync factory, where ${misplaced.length > 1 ? 'they' : 'it'} cannot take effect: ` +
+        `structural options are plain values next to useFactory, e.g. ApiKeysModule.forRootAsync({ useFactory, ${misplaced[0]}: … }).`,
+    );
+  }
+  const unknown = Object.keys(options).filter((name) => !RUNTIME_OPTIONS.has(name) && !STRUCTURAL_OPTIONS.has(name));
   if (unknown.length > 0) {
     throw new Error(`nest-api-keys: unknown or not yet supported option(s): ${unknown.join(', ')}. See the README's configuration reference.`);
   }

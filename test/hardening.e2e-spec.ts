@@ -4,6 +4,7 @@ import { API_KEYS_MIGRATIONS, ApiKeysError, ApiKeysModule, type ApiKeyEvent } fr
 import { createTestDatabase, lane } from './utils/databases.js';
 import { expectValidationError } from './utils/http-expectations.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
+import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
@@ -77,6 +78,28 @@ describe(`hardening on ${lane}`, () => {
     expect(JSON.stringify(events)).not.toContain(key);
   });
 
+  it('USAGE_EXCEEDED of a limited key carries its balance, untouched, when the cost is above it', async () => {
+    const { key, apiKey } = await t.apiKeys.create({ ownerId: 'h7', remaining: 3 });
+    const result = await t.apiKeys.verify(key, { cost: 5 });
+    expect(result).toMatchObject({ valid: false, code: 'USAGE_EXCEEDED', remaining: 3 });
+    expect((await t.apiKeys.get(apiKey.id))!.remaining).toBe(3);
+    const { key: root } = await t.apiKeys.create({ ownerId: 'ops-h7', permissions: ['api_keys:admin'] });
+    const res = await request(t.server).post('/api-keys/verify').set('x-api-key', root).send({ key, cost: 4 }).expect(200);
+    expect(res.body).toMatchObject({ code: 'USAGE_EXCEEDED', remaining: 3 });
+    for (let i = 0; i < 3; i++) expect((await t.apiKeys.verify(key)).code).toBe('VALID');
+    expect(await t.apiKeys.verify(key)).toMatchObject({ code: 'USAGE_EXCEEDED', remaining: 0 });
+  });
+
+  it("the rotation-grace denial says what is true when it is a later rotation's grace that ended", async () => {
+    const { key: first, apiKey } = await t.apiKeys.create({ ownerId: 'h8' });
+    const { apiKey: second } = await t.apiKeys.rotate(apiKey.id, { gracePeriodMs: 3_600_000 }); // first: in grace
+    await t.apiKeys.rotate(second.id, { gracePeriodMs: 0 }); // second: its grace is over at once
+    const result = await t.apiKeys.verify(first);
+    expect(result.code).toBe('ROTATION_GRACE_EXPIRED');
+    expect(result.message).toBe('The API key was rotated and a rotation grace period in its lineage has ended; use the newest key.');
+    expect(result.message).not.toMatch(/its grace period has ended/);
+  });
+
   it('role names longer than 128 characters answer 400, never a 500 or a truncated grant', async () => {
     const { key: root } = await t.apiKeys.create({ ownerId: 'ops-h5', permissions: ['api_keys:admin'] });
     const res = await request(t.server)
@@ -105,6 +128,34 @@ describe(`boot checks on ${lane}`, () => {
       await app.close().catch(() => undefined);
     } finally {
       await database.drop();
+    }
+  });
+
+  it('warns once at boot when stored keys use hash versions the pepper ring lacks, naming versions and counts', async () => {
+    const P1 = 'pepper-one-0123456789';
+    const P2 = 'pepper-two-0123456789';
+    const first = await createTestApp({ options: { pepper: { current: 'p1', secrets: { p1: P1 } } } });
+    const warnings = () => warn.mock.calls.map(([message]) => String(message)).filter((m) => /hash version/.test(m));
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      for (let i = 0; i < 3; i++) await first.apiKeys.create({ ownerId: 'pep' });
+      await first.apiKeys.create({ ownerId: 'pep', remaining: 1 });
+      await first.app.close(); // the app only: its database stays for the next boots
+      const covered = await createTestApp({ database: first.database, options: { pepper: { current: 'p2', secrets: { p1: P1, p2: P2 } } } });
+      await covered.close();
+      expect(warnings()).toEqual([]);
+      const lacking = await createTestApp({ database: first.database, options: { pepper: { current: 'p2', secrets: { p2: P2 } } } });
+      await lacking.close();
+      const unpeppered = await createTestApp({ database: first.database });
+      await unpeppered.close();
+      expect(warnings()).toEqual([
+        expect.stringMatching(/^4 stored key\(s\) use hash version\(s\) the configured pepper lacks: 'p1' \(4\)\..*configured: sha256, p2\)\.$/),
+        expect.stringMatching(/'p1' \(4\).*configured: sha256\)/),
+      ]);
+      expect(warnings().join('\n')).not.toContain(P1);
+    } finally {
+      warn.mockRestore();
+      await first.database.drop();
     }
   });
 

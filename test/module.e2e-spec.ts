@@ -145,6 +145,16 @@ describe('ApiKeysModule registration', () => {
     await expect(boot(ApiKeysModule.forRoot(), { typeorm: { entityPrefix: 'host_' } })).rejects.toThrow(/entityPrefix/);
   });
 
+  it.each([
+    ['globalGuard', { globalGuard: true }],
+    ['admin', { admin: { path: 'api-keys' } }],
+    ['isGlobal', { isGlobal: false }],
+    ['dataSource', { dataSource: 'default' }],
+  ])('fails at boot when the forRootAsync factory returns the structural option %s, saying where it goes', async (name, structural) => {
+    const module = ApiKeysModule.forRootAsync({ useFactory: () => structural as never });
+    await expect(boot(module)).rejects.toThrow(new RegExp(`${name} came from the forRootAsync factory.*next to useFactory`));
+  });
+
   it('fails at start-up, naming the migrations, when the tables do not exist', async () => {
     await expect(boot(ApiKeysModule.forRoot(), { typeorm: { synchronize: false, migrationsRun: false } })).rejects.toThrow(/API_KEYS_MIGRATIONS/);
   });

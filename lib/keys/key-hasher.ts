@@ -44,6 +44,11 @@ export class KeyHasher {
     this.currentVersion = pepper.current;
   }
 
+  /** Every hash version this hasher can compute: `sha256` and each configured pepper id. */
+  get knownVersions(): string[] {
+    return [SHA256_HASH_VERSION, ...this.peppers.keys()];
+  }
+
   /** The hash to store for a new key. */
   hash(raw: string): HashCandidate {
     return { version: this.currentVersion, hash: this.hashWith(this.currentVersion, raw) };

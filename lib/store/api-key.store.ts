@@ -156,6 +156,18 @@ export class ApiKeyStore {
     );
   }
 
+  /** How many unrevoked keys are stored under each hash version. */
+  async countByHashVersion(): Promise<Map<string, number>> {
+    const rows: Array<{ version: string; count: string | number }> = await this.keys
+      .createQueryBuilder('k')
+      .select('k.hash_version', 'version')
+      .addSelect('COUNT(*)', 'count')
+      .where('k.revoked_at IS NULL')
+      .groupBy('k.hash_version')
+      .getRawMany();
+    return new Map(rows.map((row) => [row.version, Number(row.count)]));
+  }
+
   /** Page of keys, newest first, keyset-paginated on (created_at, id). */
   async list(filter: KeyListFilter): Promise<ApiKeyEntity[]> {
     const query = this.keys.createQueryBuilder('k').select('k.id', 'id');

@@ -110,11 +110,13 @@ export class ApiKeyVerifier {
             break;
           }
           // Nothing taken: too few credits, or a rotation moved the balance to a successor
-          // meanwhile; then the successor is checked and charged instead.
-          const fresh = attempt < MAX_SPEND_ATTEMPTS ? await this.store.findById(found.id) : null;
+          // meanwhile; then the successor is checked and charged instead. Either way the row is
+          // read again, so a denial reports the balance as it is (SPEC §11).
+          const fresh = await this.store.findById(found.id);
           const reloaded = fresh ? await this.loadLineage(fresh) : null;
           const next = reloaded?.[reloaded.length - 1];
-          if (!next || next.id === effective.id) return this.usageExceeded(effective, now);
+          if (!next) return this.usageExceeded(effective, now);
+          if (next.id === effective.id || attempt >= MAX_SPEND_ATTEMPTS) return this.usageExceeded(next, now, next.remaining ?? undefined);
           permissions = effectivePermissionsOf(next);
           const recheck = this.check(reloaded!, permissions, now, options);
           if (recheck) return this.denial(recheck, options);

@@ -29,7 +29,8 @@ export const VERIFY_MESSAGES: Record<VerifyCode, string> = {
   REVOKED: 'The API key has been revoked.',
   DISABLED: 'The API key is disabled.',
   EXPIRED: 'The API key has expired.',
-  ROTATION_GRACE_EXPIRED: 'The API key was rotated and its grace period has ended; use its successor.',
+  // The failing grace may be this key's or a later rotation's in its lineage (A → B → C).
+  ROTATION_GRACE_EXPIRED: 'The API key was rotated and a rotation grace period in its lineage has ended; use the newest key.',
   IDLE_TIMEOUT: 'The API key was unused for longer than its idle timeout.',
   INSUFFICIENT_PERMISSIONS: 'The API key lacks the required permissions.',
   RATE_LIMITED: 'The API key is over its rate limit.',
