@@ -94,7 +94,11 @@ export class FailedAttempts {
   private async recordFailure(client: string): Promise<void> {
     const record = await this.increment(client);
     const now = this.clock.now();
-    this.counts.set(client, { hits: record.totalHits, expiresAt: now + Math.max(1, record.timeToExpire) * 1000 }, this.options.windowMs, now);
+    const expiresAt = now + Math.max(1, record.timeToExpire) * 1000;
+    const known = this.counts.get(client, now);
+    // The same window: updated in place (a set would queue the client again).
+    if (known && record.totalHits > 1) Object.assign(known, { hits: record.totalHits, expiresAt });
+    else this.counts.set(client, { hits: record.totalHits, expiresAt }, this.options.windowMs, now);
   }
 
   /** Records a failure in the shared storage, or in process while it is down. */
