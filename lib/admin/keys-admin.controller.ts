@@ -1,31 +1,13 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  Patch,
-  Post,
-  Query,
-  Req,
-  UseFilters,
-  UseGuards,
-  UsePipes,
-  VERSION_NEUTRAL,
-} from '@nestjs/common';
+import { Body, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { REQUEST_API_KEY_PROPERTY } from '../api-keys.constants.js';
 import { ApiKeyValidationError } from '../api-keys.errors.js';
 import { API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
-import { SkipApiKey } from '../decorators/skip-api-key.decorator.js';
 import type { ApiKey, ApiKeyPage } from '../interfaces/api-key.interface.js';
 import type { AdminActor } from '../interfaces/api-keys-options.interface.js';
 import { ApiKeyService } from '../keys/api-key.service.js';
-import { AdminAccessGuard } from './admin-access.guard.js';
 import { CurrentAdminActor } from './admin-actor.decorator.js';
-import { adminValidationPipe } from './admin-validation.pipe.js';
-import { ApiKeysErrorFilter } from './api-keys-error.filter.js';
+import { AdminController } from './admin-controller.decorator.js';
 import { CreateApiKeyDto } from './dto/create-api-key.dto.js';
 import { ListApiKeysQueryDto } from './dto/list-api-keys.query.dto.js';
 import { RevokeManyDto } from './dto/revoke-many.dto.js';
@@ -39,11 +21,7 @@ import { ParseKeyIdPipe } from './parse-key-id.pipe.js';
  * own keys; every rule for them lives in OwnerScope.
  * @internal
  */
-@Controller({ path: 'keys', version: VERSION_NEUTRAL })
-@SkipApiKey()
-@UseGuards(AdminAccessGuard)
-@UseFilters(ApiKeysErrorFilter)
-@UsePipes(adminValidationPipe)
+@AdminController('keys')
 export class KeysAdminController {
   constructor(
     private readonly apiKeys: ApiKeyService,

@@ -1,12 +1,9 @@
-import { Body, Controller, HttpCode, Post, UseFilters, UseGuards, UsePipes, VERSION_NEUTRAL } from '@nestjs/common';
-import { SkipApiKey } from '../decorators/skip-api-key.decorator.js';
+import { Body, HttpCode, Post } from '@nestjs/common';
 import type { AdminActor } from '../interfaces/api-keys-options.interface.js';
 import type { VerifyResult } from '../interfaces/verify-result.interface.js';
 import { ApiKeyService } from '../keys/api-key.service.js';
-import { AdminAccessGuard } from './admin-access.guard.js';
 import { CurrentAdminActor } from './admin-actor.decorator.js';
-import { adminValidationPipe } from './admin-validation.pipe.js';
-import { ApiKeysErrorFilter } from './api-keys-error.filter.js';
+import { AdminController } from './admin-controller.decorator.js';
 import { VerifyApiKeyDto } from './dto/verify-api-key.dto.js';
 
 /**
@@ -14,11 +11,7 @@ import { VerifyApiKeyDto } from './dto/verify-api-key.dto.js';
  * actors get NOT_FOUND for keys of other owners, whatever their state.
  * @internal
  */
-@Controller({ version: VERSION_NEUTRAL })
-@SkipApiKey()
-@UseGuards(AdminAccessGuard)
-@UseFilters(ApiKeysErrorFilter)
-@UsePipes(adminValidationPipe)
+@AdminController()
 export class VerifyAdminController {
   constructor(private readonly apiKeys: ApiKeyService) {}
 
