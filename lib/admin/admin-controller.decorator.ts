@@ -1,5 +1,6 @@
 import { applyDecorators, Controller, UseFilters, UseGuards, UsePipes, VERSION_NEUTRAL } from '@nestjs/common';
 import { SkipApiKey } from '../decorators/skip-api-key.decorator.js';
+import { DocumentAdminController } from '../openapi/admin-openapi.decorator.js';
 import { AdminAccessGuard } from './admin-access.guard.js';
 import { adminValidationPipe } from './admin-validation.pipe.js';
 import { ApiKeysErrorFilter } from './api-keys-error.filter.js';
@@ -9,6 +10,8 @@ import { ApiKeysErrorFilter } from './api-keys-error.filter.js';
  * same way: version-neutral under `admin.path`, out of reach of the host's global ApiKeyGuard
  * (`@SkipApiKey`), protected by AdminAccessGuard, answering the library's errors with its own
  * body, and validating bodies and queries with the admin pipe whatever the host's global pipe.
+ * With `@nestjs/swagger` installed, its routes are documented too (lib/openapi): describe each
+ * route with `@AdminOperation()`.
  *
  * @example
  * @AdminController('roles')
@@ -22,5 +25,6 @@ export function AdminController(path?: string): ClassDecorator {
     UseGuards(AdminAccessGuard),
     UseFilters(ApiKeysErrorFilter),
     UsePipes(adminValidationPipe),
+    DocumentAdminController(),
   );
 }

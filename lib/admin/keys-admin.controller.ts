@@ -6,6 +6,8 @@ import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
 import type { ApiKey, ApiKeyPage } from '../interfaces/api-key.interface.js';
 import type { AdminActor } from '../interfaces/api-keys-options.interface.js';
 import { ApiKeyService } from '../keys/api-key.service.js';
+import { AdminOperation } from '../openapi/admin-operation.decorator.js';
+import { ApiKeyModel, ApiKeyPageModel, CreatedApiKeyModel, RevokeManyResultModel } from '../openapi/response.models.js';
 import { CurrentAdminActor } from './admin-actor.decorator.js';
 import { AdminController } from './admin-controller.decorator.js';
 import { CreateApiKeyDto } from './dto/create-api-key.dto.js';
@@ -29,6 +31,7 @@ export class KeysAdminController {
   ) {}
 
   @Post()
+  @AdminOperation({ summary: 'Create an API key', response: CreatedApiKeyModel, errors: { 403: ['FORBIDDEN_GRANT'] } })
   async create(@Body() body: CreateApiKeyDto, @CurrentAdminActor() actor: AdminActor, @Req() request: any) {
     const scope = this.scope(actor);
     scope.rejectServerSetFields(body);
@@ -43,6 +46,7 @@ export class KeysAdminController {
   }
 
   @Get()
+  @AdminOperation({ summary: 'List API keys, newest first', response: ApiKeyPageModel })
   list(@Query() query: ListApiKeysQueryDto, @CurrentAdminActor() actor: AdminActor): Promise<ApiKeyPage> {
     const scope = this.scope(actor);
     return this.apiKeys.list({ ...query, ownerId: scope.ownerFor(query.ownerId) });
@@ -50,6 +54,7 @@ export class KeysAdminController {
 
   @Post('revoke')
   @HttpCode(200)
+  @AdminOperation({ summary: 'Revoke the keys matching a filter', response: RevokeManyResultModel })
   async revokeMany(@Body() body: RevokeManyDto, @CurrentAdminActor() actor: AdminActor, @Req() request: any) {
     const scope = this.scope(actor);
     if (body.ownerId === undefined && body.namespace === undefined && body.createdBefore === undefined) {
@@ -63,11 +68,17 @@ export class KeysAdminController {
   }
 
   @Get(':id')
+  @AdminOperation({ summary: 'Get an API key', response: ApiKeyModel })
   async get(@Param('id', ParseKeyIdPipe) id: string, @CurrentAdminActor() actor: AdminActor): Promise<ApiKey> {
     return this.scope(actor).assertOwns(await this.apiKeys.get(id));
   }
 
   @Patch(':id')
+  @AdminOperation({
+    summary: 'Update an API key (omitted keeps, null clears)',
+    response: ApiKeyModel,
+    errors: { 403: ['FORBIDDEN_GRANT', 'KEY_DISABLED_BY_ADMIN'], 409: ['KEY_ROTATED'] },
+  })
   async update(
     @Param('id', ParseKeyIdPipe) id: string,
     @Body() body: UpdateApiKeyDto,
@@ -83,6 +94,7 @@ export class KeysAdminController {
   }
 
   @Post(':id/rotate')
+  @AdminOperation({ summary: 'Rotate an API key', response: CreatedApiKeyModel, errors: { 409: ['KEY_NOT_ROTATABLE'] } })
   async rotate(
     @Param('id', ParseKeyIdPipe) id: string,
     @Body() body: RotateApiKeyDto,
@@ -97,6 +109,7 @@ export class KeysAdminController {
 
   @Post(':id/revoke')
   @HttpCode(200)
+  @AdminOperation({ summary: 'Revoke an API key (idempotent)', response: ApiKeyModel })
   async revoke(@Param('id', ParseKeyIdPipe) id: string, @CurrentAdminActor() actor: AdminActor, @Req() request: any) {
     this.scope(actor).assertOwns(await this.apiKeys.get(id));
     return this.apiKeys.revoke(id, this.ctx(actor, request));

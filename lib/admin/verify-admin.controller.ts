@@ -2,6 +2,8 @@ import { Body, HttpCode, Post } from '@nestjs/common';
 import type { AdminActor } from '../interfaces/api-keys-options.interface.js';
 import type { VerifyResult } from '../interfaces/verify-result.interface.js';
 import { ApiKeyService } from '../keys/api-key.service.js';
+import { AdminOperation } from '../openapi/admin-operation.decorator.js';
+import { VerifyResultModel } from '../openapi/response.models.js';
 import { CurrentAdminActor } from './admin-actor.decorator.js';
 import { AdminController } from './admin-controller.decorator.js';
 import { VerifyApiKeyDto } from './dto/verify-api-key.dto.js';
@@ -17,6 +19,7 @@ export class VerifyAdminController {
 
   @Post('verify')
   @HttpCode(200)
+  @AdminOperation({ summary: 'Verify an API key', response: VerifyResultModel })
   verify(@Body() body: VerifyApiKeyDto, @CurrentAdminActor() actor: AdminActor): Promise<VerifyResult> {
     return this.apiKeys.verify(body.key, { permissions: body.permissions, cost: body.cost, ownerId: actor.ownerId });
   }
