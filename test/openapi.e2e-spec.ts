@@ -1,11 +1,14 @@
-import { Controller, Get, Post } from '@nestjs/common';
+import { Controller, Get, Module, Post } from '@nestjs/common';
 import { ApiOkResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
 import {
   API_KEY_SECURITY_SCHEME,
   API_KEY_STATUSES,
   API_KEYS_OPENAPI_TAG,
   ApiKeyAuth,
+  ApiKeysModule,
   addApiKeySecurity,
   CurrentApiKey,
   DENIAL_STATUS,
@@ -14,6 +17,7 @@ import {
   type ApiKeyPrincipal,
 } from '../lib/index.js';
 import { resolveRef, schemaErrors } from './utils/openapi-schema.js';
+import { createTestDatabase } from './utils/databases.js';
 import { createTestApp, PLATFORMS, type TestApp } from './utils/test-app.js';
 
 // The host's OpenAPI document with @nestjs/swagger installed (SPEC §12): every admin route
@@ -399,6 +403,31 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
       for (const status of list.status.enum) expect((await query(`status=${status}`)).status).toBe(200);
       expect((await query('status=deleted')).status).toBe(400);
     });
+  });
+});
+
+describe('the document in a host with a global prefix and its own modules', () => {
+  @Module({ controllers: [InvoicesController] })
+  class InvoicesModule {}
+
+  it('shows admin routes at their real paths, and `include` leaves them out of a public document', async () => {
+    const database = await createTestDatabase();
+    const moduleRef = await Test.createTestingModule({
+      imports: [TypeOrmModule.forRoot(database.options), ApiKeysModule.forRoot({ admin: { path: 'api-keys' } }), InvoicesModule],
+    }).compile();
+    const app = moduleRef.createNestApplication();
+    app.setGlobalPrefix('v1');
+    await app.init();
+    try {
+      const config = addApiKeySecurity(new DocumentBuilder()).build();
+      const paths = Object.keys(SwaggerModule.createDocument(app, config).paths);
+      expect(paths).toEqual(expect.arrayContaining(['/v1/api-keys/keys', '/v1/api-keys/keys/{id}/rotate', '/v1/api-keys/verify', '/v1/invoices']));
+      expect((await request(app.getHttpServer()).get('/v1/api-keys/keys')).status).toBe(401); // the route the document names
+      expect(Object.keys(SwaggerModule.createDocument(app, config, { include: [InvoicesModule] }).paths)).toEqual(['/v1/invoices']);
+    } finally {
+      await app.close();
+      await database.drop();
+    }
   });
 });
 
