@@ -2,6 +2,8 @@
 // packages (native-ESM Jest cannot load @nestjs/throttler on Node 20).
 // The e2e suites run once per database lane (SQLite, PostgreSQL, MariaDB); unit specs once.
 // API_KEYS_TEST_LANES=sqlite limits the lanes for a quick local run.
+// The no-swagger project runs once, on SQLite, in a context where @nestjs/swagger (an optional
+// peer) cannot be resolved, as in a host that does not install it.
 const base = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
@@ -30,6 +32,14 @@ module.exports = {
   testTimeout: 60000,
   projects: [
     { ...base, displayName: 'unit', roots: ['<rootDir>/lib'], testRegex: '\\.spec\\.ts$' },
+    {
+      ...base,
+      displayName: 'no-swagger',
+      roots: ['<rootDir>/test/optional-swagger'],
+      testRegex: '\\.spec\\.ts$',
+      setupFiles: ['<rootDir>/test/utils/lane-sqlite.cjs'],
+      resolver: '<rootDir>/test/utils/resolver-without-swagger.cjs',
+    },
     ...lanes.map((lane) => ({
       ...base,
       displayName: lane,

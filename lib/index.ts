@@ -53,6 +53,14 @@ export { OptionalApiKey } from './decorators/optional-api-key.decorator.js';
 export { CurrentApiKey } from './decorators/current-api-key.decorator.js';
 export { ApiKeyVerification } from './decorators/api-key-verification.decorator.js';
 
+export { ApiKeyAuth } from './openapi/api-key-auth.decorator.js';
+export {
+  addApiKeySecurity,
+  type ApiKeySecurityDocumentBuilder,
+  type ApiKeySecurityOptions,
+} from './openapi/add-api-key-security.js';
+export { API_KEYS_OPENAPI_TAG, API_KEY_SECURITY_SCHEME } from './openapi/openapi.constants.js';
+
 export {
   API_KEYS_ENTITIES,
   ApiKeyEntity,

@@ -1,33 +1,15 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  Patch,
-  Post,
-  Query,
-  Req,
-  UseFilters,
-  UseGuards,
-  UseInterceptors,
-  UsePipes,
-  VERSION_NEUTRAL,
-} from '@nestjs/common';
+import { Body, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { REQUEST_API_KEY_PROPERTY } from '../api-keys.constants.js';
 import { ApiKeyValidationError } from '../api-keys.errors.js';
 import { API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
-import { SkipApiKey } from '../decorators/skip-api-key.decorator.js';
 import type { ApiKey, ApiKeyPage } from '../interfaces/api-key.interface.js';
 import type { AdminActor } from '../interfaces/api-keys-options.interface.js';
 import { ApiKeyService } from '../keys/api-key.service.js';
-import { AdminAccessGuard } from './admin-access.guard.js';
-import { AdminDeadlineInterceptor } from './admin-deadline.interceptor.js';
+import { AdminOperation } from '../openapi/admin-operation.decorator.js';
+import { ApiKeyModel, ApiKeyPageModel, CreatedApiKeyModel, RevokeManyResultModel } from '../openapi/response.models.js';
 import { CurrentAdminActor } from './admin-actor.decorator.js';
-import { adminValidationPipe } from './admin-validation.pipe.js';
-import { ApiKeysErrorFilter } from './api-keys-error.filter.js';
+import { AdminController } from './admin-controller.decorator.js';
 import { CreateApiKeyDto } from './dto/create-api-key.dto.js';
 import { ListApiKeysQueryDto } from './dto/list-api-keys.query.dto.js';
 import { RevokeManyDto } from './dto/revoke-many.dto.js';
@@ -41,12 +23,7 @@ import { ParseKeyIdPipe } from './parse-key-id.pipe.js';
  * own keys; every rule for them lives in OwnerScope.
  * @internal
  */
-@Controller({ path: 'keys', version: VERSION_NEUTRAL })
-@SkipApiKey()
-@UseGuards(AdminAccessGuard)
-@UseFilters(ApiKeysErrorFilter)
-@UsePipes(adminValidationPipe)
-@UseInterceptors(AdminDeadlineInterceptor)
+@AdminController('keys')
 export class KeysAdminController {
   constructor(
     private readonly apiKeys: ApiKeyService,
@@ -54,6 +31,7 @@ export class KeysAdminController {
   ) {}
 
   @Post()
+  @AdminOperation({ summary: 'Create an API key', response: CreatedApiKeyModel, errors: { 403: ['FORBIDDEN_GRANT'] } })
   async create(@Body() body: CreateApiKeyDto, @CurrentAdminActor() actor: AdminActor, @Req() request: any) {
     const scope = this.scope(actor);
     scope.rejectServerSetFields(body);
@@ -68,6 +46,7 @@ export class KeysAdminController {
   }
 
   @Get()
+  @AdminOperation({ summary: 'List API keys, newest first', response: ApiKeyPageModel })
   list(@Query() query: ListApiKeysQueryDto, @CurrentAdminActor() actor: AdminActor): Promise<ApiKeyPage> {
     const scope = this.scope(actor);
     return this.apiKeys.list({ ...query, ownerId: scope.ownerFor(query.ownerId) });
@@ -75,6 +54,7 @@ export class KeysAdminController {
 
   @Post('revoke')
   @HttpCode(200)
+  @AdminOperation({ summary: 'Revoke the keys matching a filter', response: RevokeManyResultModel })
   async revokeMany(@Body() body: RevokeManyDto, @CurrentAdminActor() actor: AdminActor, @Req() request: any) {
     const scope = this.scope(actor);
     // Checked before the scope fills in the actor's own owner: `{ ownerId: null }` is no filter.
@@ -89,11 +69,17 @@ export class KeysAdminController {
   }
 
   @Get(':id')
+  @AdminOperation({ summary: 'Get an API key', response: ApiKeyModel })
   async get(@Param('id', ParseKeyIdPipe) id: string, @CurrentAdminActor() actor: AdminActor): Promise<ApiKey> {
     return this.scope(actor).assertOwns(await this.apiKeys.get(id));
   }
 
   @Patch(':id')
+  @AdminOperation({
+    summary: 'Update an API key (omitted keeps, null clears)',
+    response: ApiKeyModel,
+    errors: { 403: ['FORBIDDEN_GRANT', 'KEY_DISABLED_BY_ADMIN'], 409: ['KEY_ROTATED'] },
+  })
   async update(
     @Param('id', ParseKeyIdPipe) id: string,
     @Body() body: UpdateApiKeyDto,
@@ -109,6 +95,7 @@ export class KeysAdminController {
   }
 
   @Post(':id/rotate')
+  @AdminOperation({ summary: 'Rotate an API key', response: CreatedApiKeyModel, errors: { 409: ['KEY_NOT_ROTATABLE'] } })
   async rotate(
     @Param('id', ParseKeyIdPipe) id: string,
     @Body() body: RotateApiKeyDto,
@@ -123,6 +110,7 @@ export class KeysAdminController {
 
   @Post(':id/revoke')
   @HttpCode(200)
+  @AdminOperation({ summary: 'Revoke an API key (idempotent)', response: ApiKeyModel })
   async revoke(@Param('id', ParseKeyIdPipe) id: string, @CurrentAdminActor() actor: AdminActor, @Req() request: any) {
     this.scope(actor).assertOwns(await this.apiKeys.get(id));
     return this.apiKeys.revoke(id, this.ctx(actor, request));

@@ -1,13 +1,11 @@
-import { Body, Controller, HttpCode, Post, UseFilters, UseGuards, UseInterceptors, UsePipes, VERSION_NEUTRAL } from '@nestjs/common';
-import { SkipApiKey } from '../decorators/skip-api-key.decorator.js';
+import { Body, HttpCode, Post } from '@nestjs/common';
 import type { AdminActor } from '../interfaces/api-keys-options.interface.js';
 import type { VerifyResult } from '../interfaces/verify-result.interface.js';
 import { ApiKeyService } from '../keys/api-key.service.js';
-import { AdminAccessGuard } from './admin-access.guard.js';
-import { AdminDeadlineInterceptor } from './admin-deadline.interceptor.js';
+import { AdminOperation } from '../openapi/admin-operation.decorator.js';
+import { VerifyResultModel } from '../openapi/response.models.js';
 import { CurrentAdminActor } from './admin-actor.decorator.js';
-import { adminValidationPipe } from './admin-validation.pipe.js';
-import { ApiKeysErrorFilter } from './api-keys-error.filter.js';
+import { AdminController } from './admin-controller.decorator.js';
 import { VerifyApiKeyDto } from './dto/verify-api-key.dto.js';
 
 /**
@@ -15,17 +13,13 @@ import { VerifyApiKeyDto } from './dto/verify-api-key.dto.js';
  * actors get NOT_FOUND for keys of other owners, whatever their state.
  * @internal
  */
-@Controller({ version: VERSION_NEUTRAL })
-@SkipApiKey()
-@UseGuards(AdminAccessGuard)
-@UseFilters(ApiKeysErrorFilter)
-@UsePipes(adminValidationPipe)
-@UseInterceptors(AdminDeadlineInterceptor)
+@AdminController()
 export class VerifyAdminController {
   constructor(private readonly apiKeys: ApiKeyService) {}
 
   @Post('verify')
   @HttpCode(200)
+  @AdminOperation({ summary: 'Verify an API key', response: VerifyResultModel })
   verify(@Body() body: VerifyApiKeyDto, @CurrentAdminActor() actor: AdminActor): Promise<VerifyResult> {
     return this.apiKeys.verify(body.key, { permissions: body.permissions, cost: body.cost, ownerId: actor.ownerId });
   }

@@ -42,6 +42,11 @@ export function identifierProblem(kind: IdentifierKind, value: unknown): string 
   return null;
 }
 
+/** The shape an identifier of this kind must have besides the common rule, if any. */
+export function identifierShape(kind: IdentifierKind): RegExp | undefined {
+  return SHAPES[kind]?.pattern;
+}
+
 /** Whether `value` is a valid identifier of this kind. */
 export function isIdentifier(kind: IdentifierKind, value: unknown): value is string {
   return identifierProblem(kind, value) === null;

@@ -70,7 +70,13 @@ export async function createTestApp(config: TestAppOptions = {}): Promise<TestAp
       ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter())
       : moduleRef.createNestApplication(new ExpressAdapter());
   app.enableShutdownHooks();
-  await app.init();
+  try {
+    await app.init();
+  } catch (error) {
+    // A boot that fails (a test may expect it) must not leave its DataSource pool open.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   if (config.platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
   const dataSource = app.get<DataSource>(getDataSourceToken(name ?? 'default'));
   return {

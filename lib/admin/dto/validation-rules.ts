@@ -15,6 +15,7 @@ export function IsIdentifier(kind: IdentifierKind, options?: ValidationOptions):
       name: 'isIdentifier',
       target: target.constructor,
       propertyName: property as string,
+      constraints: [kind],
       options: {
         message: (args) => `${args.property}${options?.each ? ' entries' : ''} ${identifierProblem(kind, args.value) ?? 'must be valid'}`,
         ...options,
