@@ -1,6 +1,7 @@
 // Jest runs in CommonJS mode: @swc/jest transforms our TypeScript and the ESM-only Nest 12
 // packages (native-ESM Jest cannot load @nestjs/throttler on Node 20).
-// The e2e suites run once per database lane (SQLite, PostgreSQL, MariaDB); unit specs once.
+// The e2e suites run once per database lane (SQLite, PostgreSQL, MariaDB); unit specs and the
+// packaging checks (test/packaging: exports map, require(esm) compatibility) once.
 // API_KEYS_TEST_LANES=sqlite limits the lanes for a quick local run.
 const base = {
   testEnvironment: 'node',
@@ -30,6 +31,7 @@ module.exports = {
   testTimeout: 60000,
   projects: [
     { ...base, displayName: 'unit', roots: ['<rootDir>/lib'], testRegex: '\\.spec\\.ts$' },
+    { ...base, displayName: 'packaging', roots: ['<rootDir>/test/packaging'], testRegex: '\\.spec\\.ts$' },
     ...lanes.map((lane) => ({
       ...base,
       displayName: lane,
