@@ -1,6 +1,7 @@
 // Jest runs in CommonJS mode: @swc/jest transforms our TypeScript and the ESM-only Nest 12
 // packages (native-ESM Jest cannot load @nestjs/throttler on Node 20).
-// The e2e suites run once per database lane (SQLite, PostgreSQL, MariaDB); unit specs once.
+// The e2e suites run once per database lane (SQLite, PostgreSQL, MariaDB); unit specs and the
+// packaging checks (test/packaging: exports map, require(esm) compatibility) once.
 // API_KEYS_TEST_LANES=sqlite limits the lanes for a quick local run.
 // The no-swagger project runs once, on SQLite, in a context where @nestjs/swagger (an optional
 // peer) cannot be resolved, as in a host that does not install it.
@@ -40,6 +41,7 @@ module.exports = {
       setupFiles: ['<rootDir>/test/utils/lane-sqlite.cjs'],
       resolver: '<rootDir>/test/utils/resolver-without-swagger.cjs',
     },
+    { ...base, displayName: 'packaging', roots: ['<rootDir>/test/packaging'], testRegex: '\\.spec\\.ts$' },
     ...lanes.map((lane) => ({
       ...base,
       displayName: lane,

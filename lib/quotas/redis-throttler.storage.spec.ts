@@ -1,13 +1,15 @@
-import type { Redis } from 'ioredis';
+import { Cluster as Cluster5, Redis as Redis5 } from 'ioredis';
+import { Cluster as Cluster6, Redis as Redis6 } from 'ioredis6';
+import { IOREDIS_MAJORS } from '../../test/fixtures/ioredis-clients.js';
 import { StoreUnavailableError } from '../api-keys.errors.js';
-import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+import { RedisThrottlerStorage, type RedisScriptClient } from './redis-throttler.storage.js';
 
 // The TypeScript side of RedisThrottlerStorage with a stand-in client: the script's reply
 // mapping and failing closed. The script itself runs against a real Redis in
 // test/redis-storage.e2e-spec.ts.
 function fakeRedis(evalImpl: (...args: unknown[]) => Promise<unknown>) {
   const evalMock = jest.fn(evalImpl);
-  return { client: { eval: evalMock } as unknown as Redis, evalMock };
+  return { client: { eval: evalMock } as RedisScriptClient, evalMock };
 }
 
 describe('RedisThrottlerStorage', () => {
@@ -91,5 +93,67 @@ describe('RedisThrottlerStorage', () => {
       await pending;
       expect(settled).toBeInstanceOf(StoreUnavailableError);
     });
+  });
+});
+
+describe('RedisThrottlerStorage with real ioredis clients (no server)', () => {
+  it('takes a Redis or Cluster client of either major as it is (tsc checks this file)', () => {
+    const clients = [
+      new Redis5({ lazyConnect: true }),
+      new Cluster5([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true }),
+      new Redis6({ lazyConnect: true }),
+      new Cluster6([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true }),
+    ];
+    try {
+      const storages = [
+        new RedisThrottlerStorage(clients[0] as Redis5),
+        new RedisThrottlerStorage(clients[1] as Cluster5),
+        new RedisThrottlerStorage(clients[2] as Redis6),
+        new RedisThrottlerStorage(clients[3] as Cluster6),
+      ];
+      expect(storages.every((s) => typeof s.increment === 'function')).toBe(true);
+      expect(clients.map((c) => c.status)).toEqual(['wait', 'wait', 'wait', 'wait']);
+    } finally {
+      for (const client of clients) client.disconnect();
+    }
+  });
+
+  describe.each(IOREDIS_MAJORS.map((m) => [m.label, m] as const))('%s', (_label, ioredis) => {
+    it("calls the client's own eval, bound to the client, once per increment", async () => {
+      const client = ioredis.create({ lazyConnect: true });
+      try {
+        const evalSpy = jest.spyOn(client, 'eval').mockResolvedValue([4, 2500, 0, 0]);
+        const storage = new RedisThrottlerStorage(client, { prefix: 'p:' });
+        expect(await storage.increment('k', 60_000, 5, 0, 'n')).toEqual({
+          totalHits: 4,
+          timeToExpire: 3,
+          isBlocked: false,
+          timeToBlockExpire: 0,
+        });
+        expect(evalSpy).toHaveBeenCalledTimes(1);
+        expect(evalSpy.mock.contexts[0]).toBe(client);
+        expect(evalSpy.mock.calls[0].slice(1)).toEqual([2, 'p:n:k', 'p:n:k:block', 60_000, 5, 0]);
+      } finally {
+        client.disconnect();
+      }
+    });
+
+    it('fails closed at once when the client refuses the command (not connected, offline queue off)', async () => {
+      const client = ioredis.create({ lazyConnect: true, enableOfflineQueue: false });
+      try {
+        const storage = new RedisThrottlerStorage(client, { timeoutMs: 60_000 });
+        const started = performance.now();
+        const error = await storage.increment('k', 100, 1, 0, 'n').catch((e: unknown) => e);
+        expect(performance.now() - started).toBeLessThan(1000);
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect((error as StoreUnavailableError).reason).toMatch(/^Redis: .*enableOfflineQueue/);
+      } finally {
+        client.disconnect();
+      }
+    });
+  });
+
+  it('covers both majors of the peer range', () => {
+    expect(IOREDIS_MAJORS.map((m) => m.major)).toEqual([5, 6]);
   });
 });
