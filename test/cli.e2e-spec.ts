@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import request from 'supertest';
 import { ADMIN_PERMISSION, ApiKeyEntity, type ApiKeysModuleOptions } from '../lib/index.js';
@@ -287,6 +287,17 @@ export default { onEvent: (event) => appendFileSync(${JSON.stringify(events)}, J
       'no-entities.mjs',
       `import { DataSource } from 'typeorm';\nexport default new DataSource({ ...${JSON.stringify(connection)}, entities: [] });\n`,
     );
+    // A second copy of the entities (as a TypeScript loader that compiles the package again for
+    // a CommonJS file makes): classes of the same names that are not the CLI's.
+    cpSync(`${REPO_ROOT}/dist/entities`, workspace.path('second-copy/entities'), { recursive: true });
+    workspace.write('second-copy/package.json', '{ "type": "module" }\n');
+    const secondCopy = workspace.write(
+      'second-copy.mjs',
+      `import { DataSource } from 'typeorm';
+import { API_KEYS_ENTITIES } from './second-copy/entities/index.js';
+export default new DataSource({ ...${JSON.stringify(connection)}, entities: [...API_KEYS_ENTITIES] });
+`,
+    );
     const unknownOption = workspace.write('unknown-option.mjs', `export default { keyPrefix: 'sk', bogus: true };\n`);
     const shortPepper = workspace.write('short-pepper.mjs', `export const apiKeysOptions = { pepper: 'short' };\n`);
     const cases: Array<[string[], RegExp]> = [
@@ -296,6 +307,7 @@ export default { onEvent: (event) => appendFileSync(${JSON.stringify(events)}, J
       [['create-key', '--data-source', broken, '--owner', 'ops'], /--data-source broken\.mjs failed to load: /],
       [['create-key', '--data-source', two, '--owner', 'ops'], /exports several DataSources \(a, b\)/],
       [['create-key', '--data-source', noEntities, '--owner', 'ops'], /does not list API_KEYS_ENTITIES: add entities: \[\.\.\.API_KEYS_ENTITIES/],
+      [['list-keys', '--data-source', secondCopy], /lists API_KEYS_ENTITIES of another copy of nest-api-keys .*: give the compiled \.js file/],
       [['list-keys', ...ds, '--options', nothing], /--options nothing\.mjs exports no options/],
       [['list-keys', ...ds, '--options', unknownOption], /--options unknown-option\.mjs: unknown or not yet supported option\(s\): bogus/],
       [['create-key', ...ds, '--options', shortPepper, '--owner', 'ops'], /pepper .* at least 16 characters/],

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { getMetadataArgsStorage, type DataSource } from 'typeorm';
 import { ApiKeysModule } from '../api-keys.module.js';
 import { resolveOptions } from '../api-keys.options.js';
 import { ApiKeyEntity } from '../entities/api-key.entity.js';
@@ -109,6 +109,14 @@ async function connect(dataSource: DataSource, config: CliSessionConfig): Promis
   }
   if (!dataSource.hasMetadata(ApiKeyEntity)) {
     await dataSource.destroy().catch(() => undefined);
+    // The table name as the entity's own decorator declares it.
+    const table = getMetadataArgsStorage().tables.find((args) => args.target === ApiKeyEntity)?.name;
+    if (dataSource.entityMetadatas.some((metadata) => metadata.tableName === table)) {
+      throw new CliFailure(
+        `the DataSource of --data-source ${config.dataSourceFile} lists API_KEYS_ENTITIES of another copy of nest-api-keys ` +
+          `(a TypeScript loader that compiles the package again, or a second install): give the compiled .js file, which imports the installed package.`,
+      );
+    }
     throw new CliFailure(
       `the DataSource of --data-source ${config.dataSourceFile} does not list API_KEYS_ENTITIES: ` +
         `add entities: [...API_KEYS_ENTITIES, ...yours] to it (import API_KEYS_ENTITIES from 'nest-api-keys').`,
