@@ -43,10 +43,10 @@ describeCli(`nest-api-keys CLI (${lane})`, () => {
   let ds: string[];
 
   /** A fresh app on the same database, so nothing it verifies was seen before. */
-  async function verifyInApp(key: string, options: ApiKeysModuleOptions) {
+  async function verifyInApp(key: string, options: ApiKeysModuleOptions, dryRun = true) {
     const verifier = await createTestApp({ database, options });
     try {
-      return await verifier.apiKeys.verify(key, { dryRun: true });
+      return await verifier.apiKeys.verify(key, { dryRun });
     } finally {
       await verifier.close();
     }
@@ -151,6 +151,16 @@ export const apiKeysOptions = {
       key: { permissions: ['reports:read'] },
     });
     expect(await verifyInApp(key, { keyPrefix: 'sk_ops', pepper: PEPPER })).toMatchObject({ code: 'MALFORMED' });
+  });
+
+  it('without --options a key is stored as plain SHA-256: a peppered app accepts it once and re-hashes it', async () => {
+    const run = await workspace.run(['create-key', ...ds, '--prefix', 'sk_ops', '--owner', 'ops', '--name', 'unpeppered']);
+    const key = printedKey(run, 'sk_ops');
+    const id = /^Created key (\S+) /.exec(run.stderr)![1];
+    expect(await keyRow(id)).toMatchObject({ hash: createHash('sha256').update(key).digest('hex'), hash_version: 'sha256' });
+    const result = await verifyInApp(key, { keyPrefix: 'sk_ops', pepper: PEPPER }, false);
+    expect(result).toMatchObject({ code: 'VALID', key: { id, name: 'unpeppered' } });
+    expect(await keyRow(result.key!.id)).toMatchObject({ hash: createHmac('sha256', PEPPER).update(key).digest('hex'), hash_version: 'p1' });
   });
 
   it('accepts the DataSource as `dataSource`, as the only export under another name, or from a CommonJS (.cjs) file', async () => {
