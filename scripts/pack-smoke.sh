@@ -38,6 +38,7 @@ echo "tarball: $(basename "$TARBALL") ($(wc -l <<<"$FILES") files)"
 # The tarball must ship the compiled entry point and its types, and no tests or sources.
 grep -qx 'package/dist/index.js' <<<"$FILES"   || fail "dist/index.js missing from tarball"
 grep -qx 'package/dist/index.d.ts' <<<"$FILES" || fail "dist/index.d.ts missing from tarball"
+grep -qx 'package/dist/cli/main.js' <<<"$FILES" || fail "dist/cli/main.js (the bin) missing from tarball"
 if grep -E '\.spec\.|/test/|/sample/|/lib/' <<<"$FILES"; then fail "tarball ships tests or sources"; fi
 
 # ---------------------------------------------------------------------------------------------
@@ -80,6 +81,7 @@ cat >"$APP/src/app.module.ts" <<'EOF'
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { API_KEYS_ENTITIES, API_KEYS_MIGRATIONS, ApiKeysModule } from 'nest-api-keys';
+import { apiKeysOptions } from './api-keys.options.js';
 import { InvoicesController } from './invoices.controller.js';
 
 @Module({
@@ -91,15 +93,34 @@ import { InvoicesController } from './invoices.controller.js';
       migrations: [...API_KEYS_MIGRATIONS],
       migrationsRun: true,
     }),
-    ApiKeysModule.forRoot({
-      keyPrefix: 'sk_test',
-      pepper: process.env.API_KEY_PEPPER,
-      admin: { path: 'api-keys' },
-    }),
+    ApiKeysModule.forRoot({ ...apiKeysOptions, admin: { path: 'api-keys' } }),
   ],
   controllers: [InvoicesController],
 })
 export class AppModule {}
+EOF
+
+# README "CLI": one options file shared by the app and the CLI.
+cat >"$APP/src/api-keys.options.ts" <<'EOF'
+import type { ApiKeysModuleOptions } from 'nest-api-keys';
+
+export const apiKeysOptions: ApiKeysModuleOptions = {
+  keyPrefix: 'sk_test',
+  pepper: process.env.API_KEY_PEPPER,
+};
+EOF
+
+# README "A DataSource file for the TypeORM CLI", with SQLite instead of PostgreSQL.
+cat >"$APP/src/data-source.ts" <<'EOF'
+import { DataSource } from 'typeorm';
+import { API_KEYS_ENTITIES, API_KEYS_MIGRATIONS } from 'nest-api-keys';
+
+export default new DataSource({
+  type: 'better-sqlite3',
+  database: process.env.DB_FILE ?? 'app.db',
+  entities: [...API_KEYS_ENTITIES],
+  migrations: [...API_KEYS_MIGRATIONS],
+});
 EOF
 
 # README "Guard and decorators".
@@ -124,17 +145,24 @@ export class InvoicesController {
 }
 EOF
 
-# README "Issue the first root key", as a seed script.
-cat >"$APP/src/seed.ts" <<'EOF'
+# README "Issue the first root key", as a seed script (no top-level await).
+cat >"$APP/src/seed-root-key.ts" <<'EOF'
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ApiKeyService } from 'nest-api-keys';
 import { AppModule } from './app.module.js';
 
-const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
-const { key } = await app.get(ApiKeyService).create({ ownerId: 'ops', name: 'root', permissions: ['api_keys:admin'] });
-console.log(`ROOT_KEY=${key}`);
-await app.close();
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
+  try {
+    const { key } = await app.get(ApiKeyService).create({ ownerId: 'ops', name: 'root', permissions: ['api_keys:admin'] });
+    console.log(key); // shown once: only its hash is stored
+  } finally {
+    await app.close();
+  }
+}
+
+void bootstrap();
 EOF
 
 cat >"$APP/src/main.ts" <<'EOF'
@@ -188,10 +216,30 @@ DEEP="$(cd "$APP" && node --input-type=module -e \
 echo "types resolve from node_modules/nest-api-keys/dist/index.d.ts; deep imports blocked"
 
 # ---------------------------------------------------------------------------------------------
-step "seed a root key and start the app"
+step "migrations with the TypeORM CLI, root keys with the seed script and the nest-api-keys CLI"
 export DB_FILE="$WORK/app.db"
-ROOT_KEY="$(cd "$APP" && node dist/seed.js | sed -n 's/^ROOT_KEY=//p')"
-[[ "$ROOT_KEY" == sk_test_* ]] || fail "seed did not print a root key"
+export API_KEY_PEPPER="pack-smoke-pepper-0123456789"
+(cd "$APP" && npx typeorm migration:run -d dist/data-source.js >"$WORK/migrate.log" 2>&1) \
+  || { cat "$WORK/migrate.log" >&2; fail "typeorm migration:run"; }
+grep -q 'ApiKeysQuotas1763900000000 has been executed successfully' "$WORK/migrate.log" || fail "migrations did not run"
+
+SEED_KEY="$(cd "$APP" && node dist/seed-root-key.js)"
+[[ "$SEED_KEY" =~ ^sk_test_[0-9A-Za-z]+$ ]] || fail "seed did not print a root key alone: $SEED_KEY"
+
+# The bin through npx, as the README shows it: the raw key alone on stdout.
+ROOT_KEY="$(cd "$APP" && npx nest-api-keys create-key --data-source dist/data-source.js --options dist/api-keys.options.js \
+  --owner ops --name root --permission api_keys:admin --expires-in 90d 2>"$WORK/cli.log")" \
+  || { cat "$WORK/cli.log" >&2; fail "nest-api-keys create-key"; }
+[[ "$ROOT_KEY" =~ ^sk_test_[0-9A-Za-z]+$ ]] || fail "create-key did not print a key alone: $ROOT_KEY"
+grep -q '^Created key ' "$WORK/cli.log" || fail "create-key printed no summary on stderr"
+LISTED="$(cd "$APP" && npx nest-api-keys list-keys --data-source dist/data-source.js --owner ops 2>/dev/null)"
+[[ "$(grep -c ' ops ' <<<"$LISTED")" == 2 ]] || { echo "$LISTED" >&2; fail "list-keys does not show both root keys"; }
+set +e
+(cd "$APP" && npx nest-api-keys create-key --data-source dist/data-source.js --owner ops --expires-in soon) >"$WORK/bad.out" 2>"$WORK/bad.err"
+BAD_STATUS=$?
+set -e
+[[ "$BAD_STATUS" == 2 && ! -s "$WORK/bad.out" && "$(wc -l <"$WORK/bad.err")" == 1 ]] || fail "a bad argument did not exit 2 with one line"
+echo "migrated; seed key ${SEED_KEY:0:12}…; CLI key ${ROOT_KEY:0:12}…; list-keys and a bad argument behave"
 
 PORT="$(node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")"
 BASE="http://127.0.0.1:$PORT"
@@ -240,6 +288,11 @@ expect "malformed key" 401 MALFORMED "$BASE/invoices" -H "x-api-key: sk_test_nop
 expect "revoke (POST /api-keys/keys/:id/revoke)" 200 - \
   -X POST "$BASE/api-keys/keys/$ID/revoke" -H "x-api-key: $ROOT_KEY"
 expect "revoked key" 401 REVOKED "$BASE/invoices" -H "x-api-key: $KEY"
+expect "seed-script root key opens the admin API" 200 - "$BASE/api-keys/keys" -H "x-api-key: $SEED_KEY"
+SEED_ID="$(json ".items.find((k) => k.name === 'root' && '$SEED_KEY'.startsWith(k.start)).id")"
+(cd "$APP" && npx nest-api-keys revoke-key "$SEED_ID" --data-source dist/data-source.js 2>"$WORK/revoke.log") \
+  || { cat "$WORK/revoke.log" >&2; fail "nest-api-keys revoke-key"; }
+expect "key revoked by the CLI" 401 REVOKED "$BASE/api-keys/keys" -H "x-api-key: $SEED_KEY"
 
 # ---------------------------------------------------------------------------------------------
 step "graceful shutdown (SIGTERM, enableShutdownHooks)"
