@@ -24,8 +24,7 @@ export const revokeKeyCommand: CliCommand = {
   help: `Usage: nest-api-keys revoke-key <id> --data-source <file> [options]
 
 Revokes the key with this id (a UUID, as list-keys shows it): from then on it verifies as
-REVOKED. Revoking a revoked key changes nothing and succeeds. Apps that already cached the
-key see the revocation when their cache entry expires.
+REVOKED. Revoking a revoked key changes nothing and succeeds.
 
 ${CONNECTION_HELP}
 `,
