@@ -61,7 +61,7 @@ echo "tarball: $(basename "$TARBALL") ($(wc -l <<<"$FILES") files, $(( $(stat -c
 
 # The tarball ships the compiled entry point, its ESM declarations and their CommonJS-format
 # copy (for require()), and no tests or sources.
-for file in dist/index.js dist/index.d.ts dist/cjs-types/index.d.ts dist/cjs-types/package.json; do
+for file in dist/index.js dist/index.d.ts dist/cjs-types/index.d.ts dist/cjs-types/package.json dist/cli/main.js; do
   grep -qx "package/$file" <<<"$FILES" || fail "$file missing from tarball"
 done
 ESM_DTS="$(grep -c '^package/dist/.*\.d\.ts$' <<<"$(grep -v '^package/dist/cjs-types/' <<<"$FILES")")"
