@@ -51,14 +51,20 @@ export class OwnerScope {
     return this.isScoped ? (this.options.adminPolicy.defaultsFor?.(this.actor) ?? {}) : {};
   }
 
+  /** What this actor may grant (wildcard-aware): `adminPolicy.grantablePermissions`, or null (anything) for a root actor. */
+  grantablePermissions(): string[] | null {
+    if (!this.isScoped) return null;
+    const policy = this.options.adminPolicy.grantablePermissions;
+    return typeof policy === 'function' ? policy(this.actor) : (policy ?? []);
+  }
+
   /**
    * An owner-scoped actor may grant only what `grantablePermissions` covers, never the
    * reserved `api_keys:` namespace, and roles only if every permission they carry is grantable.
    */
   checkGrants(permissions: string[] = [], roles: string[] = [], rolePermissions: Map<string, string[]> = new Map()): void {
-    if (!this.isScoped) return;
-    const policy = this.options.adminPolicy.grantablePermissions;
-    const grantable = typeof policy === 'function' ? policy(this.actor) : (policy ?? []);
+    const grantable = this.grantablePermissions();
+    if (grantable === null) return;
     const allowed = (permission: string) =>
       !permission.startsWith(RESERVED_PERMISSION_NAMESPACE) && grantsCover(grantable, permission);
     // Matching a requested wildcard as a literal keeps it inside an equal or wider grantable one.
