@@ -2,6 +2,8 @@
 // packages (native-ESM Jest cannot load @nestjs/throttler on Node 20).
 // The e2e suites run once per database lane (SQLite, PostgreSQL, MariaDB); unit specs once.
 // API_KEYS_TEST_LANES=sqlite limits the lanes for a quick local run.
+// The admin page's browser suite (*.browser-spec.ts, real Chromium) runs once, on SQLite: it
+// tests the page, and the admin API under it is covered on every lane.
 const base = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
@@ -37,5 +39,12 @@ module.exports = {
       testRegex: '\\.e2e-spec\\.ts$',
       setupFiles: [`<rootDir>/test/utils/lane-${lane}.cjs`],
     })),
+    {
+      ...base,
+      displayName: 'browser',
+      roots: ['<rootDir>/test'],
+      testRegex: '\\.browser-spec\\.ts$',
+      setupFiles: ['<rootDir>/test/utils/lane-sqlite.cjs'],
+    },
   ],
 };

@@ -21,7 +21,7 @@ export function keyActions(services: PageServices, key: WireApiKey): HTMLElement
     }
   };
   const buttons: HTMLElement[] = [];
-  if (key.status === 'revoked') return h('div', { class: 'actions' });
+  if (key.status === 'revoked') return h('span', { class: 'hint' }, 'none (revoked)');
   if (key.status !== 'rotated') {
     buttons.push(
       h(
