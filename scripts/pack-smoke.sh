@@ -38,6 +38,9 @@ echo "tarball: $(basename "$TARBALL") ($(wc -l <<<"$FILES") files)"
 # The tarball must ship the compiled entry point and its types, and no tests or sources.
 grep -qx 'package/dist/index.js' <<<"$FILES"   || fail "dist/index.js missing from tarball"
 grep -qx 'package/dist/index.d.ts' <<<"$FILES" || fail "dist/index.d.ts missing from tarball"
+for f in index.html main.js admin-page.css; do
+  grep -qx "package/dist/admin/ui/page/$f" <<<"$FILES" || fail "admin page $f missing from tarball"
+done
 if grep -E '\.spec\.|/test/|/sample/|/lib/' <<<"$FILES"; then fail "tarball ships tests or sources"; fi
 
 # ---------------------------------------------------------------------------------------------
@@ -94,7 +97,7 @@ import { InvoicesController } from './invoices.controller.js';
     ApiKeysModule.forRoot({
       keyPrefix: 'sk_test',
       pepper: process.env.API_KEY_PEPPER,
-      admin: { path: 'api-keys' },
+      admin: { path: 'api-keys', ui: true },
     }),
   ],
   controllers: [InvoicesController],
@@ -235,6 +238,10 @@ expect "route needing billing:write (Bearer)" 403 INSUFFICIENT_PERMISSIONS \
   -X POST "$BASE/invoices" -H "Authorization: Bearer $KEY"
 expect "admin API with a non-admin key" 403 - "$BASE/api-keys/keys" -H "x-api-key: $KEY"
 expect "no key" 401 MISSING "$BASE/invoices"
+expect "admin page (GET /api-keys/ui)" 200 - "$BASE/api-keys/ui"
+grep -qi "^Content-Security-Policy: default-src 'self'" "$HEADERS" || fail "admin page: CSP header missing"
+expect "admin page script from the package" 200 - "$BASE/api-keys/ui/assets/main.js"
+grep -qi '^Content-Type: text/javascript' "$HEADERS" || fail "admin page script: wrong content type"
 grep -qi '^WWW-Authenticate: ApiKey' "$HEADERS" || fail "no key: WWW-Authenticate header missing"
 expect "malformed key" 401 MALFORMED "$BASE/invoices" -H "x-api-key: sk_test_nope"
 expect "revoke (POST /api-keys/keys/:id/revoke)" 200 - \
