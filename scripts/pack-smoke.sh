@@ -238,11 +238,11 @@ expect "route needing billing:write (Bearer)" 403 INSUFFICIENT_PERMISSIONS \
   -X POST "$BASE/invoices" -H "Authorization: Bearer $KEY"
 expect "admin API with a non-admin key" 403 - "$BASE/api-keys/keys" -H "x-api-key: $KEY"
 expect "no key" 401 MISSING "$BASE/invoices"
+grep -qi '^WWW-Authenticate: ApiKey' "$HEADERS" || fail "no key: WWW-Authenticate header missing"
 expect "admin page (GET /api-keys/ui)" 200 - "$BASE/api-keys/ui"
 grep -qi "^Content-Security-Policy: default-src 'self'" "$HEADERS" || fail "admin page: CSP header missing"
 expect "admin page script from the package" 200 - "$BASE/api-keys/ui/assets/main.js"
 grep -qi '^Content-Type: text/javascript' "$HEADERS" || fail "admin page script: wrong content type"
-grep -qi '^WWW-Authenticate: ApiKey' "$HEADERS" || fail "no key: WWW-Authenticate header missing"
 expect "malformed key" 401 MALFORMED "$BASE/invoices" -H "x-api-key: sk_test_nope"
 expect "revoke (POST /api-keys/keys/:id/revoke)" 200 - \
   -X POST "$BASE/api-keys/keys/$ID/revoke" -H "x-api-key: $ROOT_KEY"
