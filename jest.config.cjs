@@ -5,6 +5,8 @@
 // API_KEYS_TEST_LANES=sqlite limits the lanes for a quick local run.
 // The no-swagger project runs once, on SQLite, in a context where @nestjs/swagger (an optional
 // peer) cannot be resolved, as in a host that does not install it.
+// The admin page's browser suite (*.browser-spec.ts, real Chromium) runs once, on SQLite: it
+// tests the page, and the admin API under it is covered on every lane.
 const base = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
@@ -49,5 +51,12 @@ module.exports = {
       testRegex: '\\.e2e-spec\\.ts$',
       setupFiles: [`<rootDir>/test/utils/lane-${lane}.cjs`],
     })),
+    {
+      ...base,
+      displayName: 'browser',
+      roots: ['<rootDir>/test'],
+      testRegex: '\\.browser-spec\\.ts$',
+      setupFiles: ['<rootDir>/test/utils/lane-sqlite.cjs'],
+    },
   ],
 };

@@ -27,6 +27,7 @@ export type * from './interfaces/quota.interface.js';
 export { API_KEY_STATUSES } from './interfaces/api-key.interface.js';
 export type * from './interfaces/api-key.interface.js';
 export type { ResolvedApiKeysOptions } from './api-keys.options.js';
+export type { AdminPageContext } from './admin/ui/admin-page.interface.js';
 
 export { ApiKeyService, type UpdateContext, type RevokeManyOptions } from './keys/api-key.service.js';
 export { KEY_PREFIX_PATTERN } from './keys/key-format.js';

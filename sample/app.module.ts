@@ -21,8 +21,9 @@ mkdirSync(dirname(SAMPLE_DATABASE), { recursive: true });
     }),
     ApiKeysModule.forRoot({
       keyPrefix: 'sk_demo',
-      // Mounts the admin REST API at /api-keys, protected by keys holding api_keys:admin.
-      admin: { path: 'api-keys' },
+      // Mounts the admin REST API at /api-keys, protected by keys holding api_keys:admin,
+      // and the admin page at /api-keys/ui.
+      admin: { path: 'api-keys', ui: true },
     }),
   ],
   controllers: [ProjectsController],

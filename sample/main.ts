@@ -19,7 +19,7 @@ async function bootstrap(): Promise<void> {
     return;
   }
   const logger = new Logger('Sample');
-  logger.log(`Listening on ${base}. The root key was printed on first start only (the database keeps its hash).`);
+  logger.log(`Listening on ${base}; admin page at ${base}/api-keys/ui. The root key was printed on first start only (the database keeps its hash).`);
   logger.log(`Delete ${SAMPLE_DATABASE} to start over with a new root key.`);
 }
 
@@ -29,6 +29,8 @@ nest-api-keys sample is listening on ${base}
 
 Root key (shown once, only its hash is stored):
   ROOT_KEY=${rootKey}
+
+Admin page: ${base}/api-keys/ui (sign in with the root key)
 
 Try it (bash):
   # 1. create a key for the owner "acme" that may read projects, with 100 credits

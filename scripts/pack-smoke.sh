@@ -69,6 +69,9 @@ CJS_DTS="$(grep -c '^package/dist/cjs-types/.*\.d\.ts$' <<<"$FILES")"
 [[ "$ESM_DTS" == "$CJS_DTS" ]] || fail "dist/cjs-types has $CJS_DTS declarations, dist has $ESM_DTS"
 CJS_MARKER="$(tar xzOf "$TARBALL" package/dist/cjs-types/package.json)"
 grep -q '"type": "commonjs"' <<<"$CJS_MARKER" || fail "dist/cjs-types/package.json does not mark the copy CommonJS"
+for f in index.html main.js admin-page.css; do
+  grep -qx "package/dist/admin/ui/page/$f" <<<"$FILES" || fail "admin page $f missing from tarball"
+done
 if grep -E '\.spec\.|/test/|/sample/|/lib/' <<<"$FILES"; then fail "tarball ships tests or sources"; fi
 
 # ---------------------------------------------------------------------------------------------
@@ -218,7 +221,7 @@ import { InvoicesController } from './invoices.controller$ext';
     ApiKeysModule.forRoot({
       keyPrefix: 'sk_test',
       pepper: process.env.API_KEY_PEPPER,
-      admin: { path: 'api-keys' },
+      admin: { path: 'api-keys', ui: true },
     }),
   ],
   controllers: [InvoicesController],

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ApiKeyService } from '../lib/index.js';
+import { removeBuiltAdminPage, useBuiltAdminPage } from './utils/admin-page-build.js';
 
 // The README's quick start: the sample app, its root key and the flow its curl lines show.
 describe('sample app', () => {
@@ -16,6 +17,7 @@ describe('sample app', () => {
 
   beforeAll(async () => {
     process.env.SAMPLE_DB = database;
+    useBuiltAdminPage(); // the sample serves the admin page
     const { AppModule } = await import('../sample/app.module.js');
     ({ ensureRootKey } = await import('../sample/root-key.js'));
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
@@ -25,6 +27,7 @@ describe('sample app', () => {
 
   afterAll(async () => {
     await app?.close();
+    removeBuiltAdminPage();
     for (const suffix of ['', '-wal', '-shm']) rmSync(database + suffix, { force: true });
   });
 
@@ -62,5 +65,11 @@ describe('sample app', () => {
     const revoked = await request(server).get('/projects').set('x-api-key', key).expect(401);
     expect(revoked.body.code).toBe('REVOKED');
     await request(server).get('/hello').expect(200, { hello: 'anonymous' });
+  });
+
+  it('serves the admin page the banner points to', async () => {
+    const page = await request(app.getHttpServer()).get('/api-keys/ui').expect(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.text).toContain('src="ui/assets/main.js"');
   });
 });

@@ -3,23 +3,25 @@ import type { ApiKeysAdminOptions } from '../interfaces/api-keys-options.interfa
 import { AdminAccessGuard } from './admin-access.guard.js';
 import { API_KEYS_ADMIN_OPTIONS } from './api-keys-admin.options.js';
 import { KeysAdminController } from './keys-admin.controller.js';
+import { adminPageParts } from './ui/admin-page.providers.js';
 import { VerifyAdminController } from './verify-admin.controller.js';
 
 /**
  * The admin REST API, mounted by `ApiKeysModule` under `admin.path` with RouterModule.
  * Host guards from `admin.guards` are providers here, so they can inject what
- * `admin.imports` brings.
+ * `admin.imports` brings. `admin.ui` adds the admin page.
  * @internal
  */
 @Module({})
 export class ApiKeysAdminModule {
   static register(options: ApiKeysAdminOptions, core: DynamicModule): DynamicModule {
     const guards = options.guards ?? [];
+    const page = adminPageParts(options);
     return {
       module: ApiKeysAdminModule,
       imports: [core, ...(options.imports ?? [])],
-      controllers: [KeysAdminController, VerifyAdminController],
-      providers: [{ provide: API_KEYS_ADMIN_OPTIONS, useValue: options }, AdminAccessGuard, ...guards],
+      controllers: [KeysAdminController, VerifyAdminController, ...page.controllers],
+      providers: [{ provide: API_KEYS_ADMIN_OPTIONS, useValue: options }, AdminAccessGuard, ...guards, ...page.providers],
     };
   }
 }

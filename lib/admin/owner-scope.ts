@@ -51,14 +51,19 @@ export class OwnerScope {
     return this.isScoped ? (this.options.adminPolicy.defaultsFor?.(this.actor) ?? {}) : {};
   }
 
+  /** What this actor may grant (wildcard-aware): `adminPolicy.grantablePermissions`, or null (anything) for a root actor. */
+  grantablePermissions(): string[] | null {
+    return this.isScoped ? this.resolve(this.options.adminPolicy.grantablePermissions) : null;
+  }
+
   /**
    * An owner-scoped actor may grant only what `grantablePermissions` covers, never the reserved
    * `api_keys:` namespace, and only roles listed in `grantableRoles` whose every permission is
    * grantable: a role is an authority of its own (`@RequireRoles`), even with no permissions.
    */
   checkGrants(permissions: string[] = [], roles: string[] = [], rolePermissions: Map<string, string[]> = new Map()): void {
-    if (!this.isScoped) return;
     const grantable = this.grantablePermissions();
+    if (grantable === null) return;
     const allowed = (permission: string) =>
       !permission.startsWith(RESERVED_PERMISSION_NAMESPACE) && grantsCover(grantable, permission);
     // Matching a requested wildcard as a literal keeps it inside an equal or wider grantable one.
@@ -71,11 +76,6 @@ export class OwnerScope {
         throw new ForbiddenGrantError(`You may not grant the role '${role}'.`);
       }
     }
-  }
-
-  /** The permissions this actor may grant (`adminPolicy.grantablePermissions`). */
-  grantablePermissions(): string[] {
-    return this.resolve(this.options.adminPolicy.grantablePermissions);
   }
 
   private resolve(policy: string[] | ((actor: AdminActor) => string[]) | undefined): string[] {

@@ -95,6 +95,11 @@ export interface ApiKeysAdminOptions {
   guards?: Type<CanActivate>[];
   /** Modules the host guards need. */
   imports?: ModuleMetadata['imports'];
+  /**
+   * Serve the admin page at `{path}/ui` (built into the package; README "Admin page").
+   * Default false.
+   */
+  ui?: boolean;
 }
 
 /** Structural options: plain values in both `forRoot` and `forRootAsync`. */

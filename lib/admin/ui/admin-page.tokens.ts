@@ -1,0 +1,2 @@
+/** @internal The loaded admin page (AdminPage). */
+export const ADMIN_PAGE = Symbol('API_KEYS_ADMIN_PAGE');

@@ -1,0 +1,5 @@
+import type { KeyPanel } from './key-panel.js';
+import { overviewPanel } from './overview.panel.js';
+
+/** The panels of a key's details, in order. A new panel is one module and one entry here. */
+export const KEY_PANELS: readonly KeyPanel[] = [overviewPanel];
