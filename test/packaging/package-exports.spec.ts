@@ -70,7 +70,7 @@ describe('package.json exports', () => {
     // moduleResolution node10 ignores exports and reads the top-level field.
     expect(pkg.types).toBe('./dist/index.d.ts');
     // The copy is made by the build, which prepack runs.
-    expect(pkg.scripts.build).toMatch(/tsc -p tsconfig\.build\.json && node scripts\/emit-cjs-types\.mjs$/);
+    expect(pkg.scripts.build).toMatch(/^rm -rf dist && tsc -p tsconfig\.build\.json && .*node scripts\/emit-cjs-types\.mjs$/);
     expect(pkg.scripts.prepack).toBe('npm run build');
     expect(pkg.files).toEqual(['dist']);
   });

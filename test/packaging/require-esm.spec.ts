@@ -28,6 +28,8 @@ function topLevelAwaits(fileName: string, text: string): string[] {
 const libraryFiles = () =>
   readdirSync(LIB, { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts') && !file.endsWith('.d.ts'))
+    // The bin (`nest-api-keys`) runs as an ES module entry point, never require()d: it may await.
+    .filter((file) => file !== join('cli', 'main.ts'))
     .map((file) => join(LIB, file));
 
 describe('require(esm) compatibility of lib/', () => {
