@@ -1,15 +1,53 @@
 /**
- * Errors the library throws from its services. Each carries the code and HTTP status the
- * admin API answers with, so host code can map them the same way.
+ * Every error code a caller of the library can see, once (SPEC §7, §9): the codes of the
+ * services and the admin API with their HTTP status here, and the guard's denials (the verify
+ * codes and MISSING, TOO_MANY_ATTEMPTS) in DENIAL_STATUS of `guard/http-error-mapping.ts`.
+ * Each service code has one error class below; nothing throws a code without its class.
+ */
+export const API_KEYS_ERROR_STATUS = {
+  /** A body, query or service input is invalid; `errors` names the fields. */
+  VALIDATION_FAILED: 400,
+  /** The caller may not use the admin API (a host guard refused, or resolveActor named no actor). */
+  FORBIDDEN: 403,
+  /** An owner-scoped actor asked for permissions, roles or a parent's authority it may not grant. */
+  FORBIDDEN_GRANT: 403,
+  /** An owner-scoped actor tried to enable a key an administrator disabled. */
+  KEY_DISABLED_BY_ADMIN: 403,
+  /** No such key (or role, or permission) — also another owner's key, for an owner-scoped actor. */
+  NOT_FOUND: 404,
+  /** A key with this value (hash) is already stored. */
+  KEY_EXISTS: 409,
+  /** Only an active key that was not rotated can be rotated. */
+  KEY_NOT_ROTATABLE: 409,
+  /** The key was rotated: its grants, limits and credits live on its successor. */
+  KEY_ROTATED: 409,
+  /** The owner already holds `maxKeysPerOwner` active keys. */
+  MAX_KEYS_REACHED: 409,
+  /** Behind host guards, an admin write was not sent as JSON. */
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The secrets routes or service were used without a `secrets` keyring. */
+  SECRETS_NOT_CONFIGURED: 501,
+  /** The database (or a shared store) is unreachable or slower than `storeTimeoutMs`. */
+  STORE_UNAVAILABLE: 503,
+} as const;
+
+/** A code of API_KEYS_ERROR_STATUS. */
+export type ApiKeysErrorCode = keyof typeof API_KEYS_ERROR_STATUS;
+
+/**
+ * Errors the library throws from its services. Each carries its code and the HTTP status the
+ * admin API answers with (from API_KEYS_ERROR_STATUS), so host code can map them the same way.
  */
 export class ApiKeysError extends Error {
+  readonly status: number;
+
   constructor(
-    readonly code: string,
-    readonly status: number,
+    readonly code: ApiKeysErrorCode,
     message: string,
   ) {
     super(message);
     this.name = new.target.name;
+    this.status = API_KEYS_ERROR_STATUS[code];
   }
 }
 
@@ -21,7 +59,7 @@ export interface FieldError {
 
 export class ApiKeyValidationError extends ApiKeysError {
   constructor(readonly errors: FieldError[]) {
-    super('VALIDATION_FAILED', 400, errors.map((e) => `${e.field}: ${e.messages.join(', ')}`).join('; '));
+    super('VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.messages.join(', ')}`).join('; '));
   }
 
   static field(field: string, message: string): ApiKeyValidationError {
@@ -30,26 +68,68 @@ export class ApiKeyValidationError extends ApiKeysError {
 }
 
 export class ApiKeyNotFoundError extends ApiKeysError {
-  constructor() {
-    super('NOT_FOUND', 404, 'API key not found.');
+  constructor(message = 'API key not found.') {
+    super('NOT_FOUND', message);
   }
 }
 
-export class KeyNotRotatableError extends ApiKeysError {
-  constructor() {
-    super('KEY_NOT_ROTATABLE', 409, 'Only an active key that has not been rotated can be rotated.');
+export class ForbiddenError extends ApiKeysError {
+  constructor(message = 'You may not use the API key admin API.') {
+    super('FORBIDDEN', message);
   }
 }
 
 export class ForbiddenGrantError extends ApiKeysError {
   constructor(message = 'The requested permissions or roles are outside what you may grant.') {
-    super('FORBIDDEN_GRANT', 403, message);
+    super('FORBIDDEN_GRANT', message);
+  }
+}
+
+export class KeyDisabledByAdminError extends ApiKeysError {
+  constructor() {
+    super('KEY_DISABLED_BY_ADMIN', 'An administrator disabled this key; only an administrator can enable it.');
+  }
+}
+
+export class KeyExistsError extends ApiKeysError {
+  constructor() {
+    super('KEY_EXISTS', 'A key with this value already exists.');
+  }
+}
+
+export class KeyNotRotatableError extends ApiKeysError {
+  constructor() {
+    super('KEY_NOT_ROTATABLE', 'Only an active key that has not been rotated can be rotated.');
+  }
+}
+
+export class KeyRotatedError extends ApiKeysError {
+  constructor(fields: readonly string[], successorId: string | null) {
+    super('KEY_ROTATED', `This key was rotated; change ${fields.join(', ')} on its successor${successorId ? ` ${successorId}` : ''}.`);
+  }
+}
+
+export class MaxKeysReachedError extends ApiKeysError {
+  constructor(limit: number) {
+    super('MAX_KEYS_REACHED', `This owner already holds the most active keys allowed (${limit}); revoke one first.`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends ApiKeysError {
+  constructor() {
+    super('UNSUPPORTED_MEDIA_TYPE', 'Admin API writes take a JSON body: send Content-Type: application/json.');
+  }
+}
+
+export class SecretsNotConfiguredError extends ApiKeysError {
+  constructor() {
+    super('SECRETS_NOT_CONFIGURED', 'Secrets are not configured: set the secrets option with a keyring.');
   }
 }
 
 /** The database could not be reached or did not answer within `storeTimeoutMs`. */
 export class StoreUnavailableError extends ApiKeysError {
   constructor(readonly reason: string) {
-    super('STORE_UNAVAILABLE', 503, 'The API key store is unavailable; retry shortly.');
+    super('STORE_UNAVAILABLE', 'The API key store is unavailable; retry shortly.');
   }
 }

@@ -10,7 +10,7 @@ import {
 import type { FailedAttempts } from '../quotas/failed-attempts.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
 import { ApiKeyGuard } from '../guard/api-key.guard.js';
-import { apiKeysHttpException } from '../guard/http-error-mapping.js';
+import { ForbiddenError, UnsupportedMediaTypeError } from '../api-keys.errors.js';
 import type { AdminActor, ApiKeysAdminOptions } from '../interfaces/api-keys-options.interface.js';
 import { ApiKeyService } from '../keys/api-key.service.js';
 import { toAdminActor } from './admin-actor.js';
@@ -47,7 +47,7 @@ export class AdminAccessGuard extends ApiKeyGuard {
     rejectCrossSiteWrite(request);
     for (const guardType of hostGuards) {
       if (!(await this.runHostGuard(guardType, context))) {
-        throw apiKeysHttpException(403, 'FORBIDDEN', 'You may not use the API key admin API.');
+        throw new ForbiddenError();
       }
     }
     request[REQUEST_ADMIN_ACTOR_PROPERTY] = await this.resolveActor(request);
@@ -67,15 +67,11 @@ export class AdminAccessGuard extends ApiKeyGuard {
       answer = await resolve(request);
     } catch (error) {
       this.logger.warn(`adminPolicy.resolveActor threw: ${(error as Error)?.message ?? String(error)}`);
-      throw apiKeysHttpException(403, 'FORBIDDEN', 'adminPolicy.resolveActor did not name an actor.');
+      throw new ForbiddenError('adminPolicy.resolveActor did not name an actor.');
     }
     const actor = toAdminActor(answer);
     if (!actor) {
-      throw apiKeysHttpException(
-        403,
-        'FORBIDDEN',
-        'adminPolicy.resolveActor must answer { actorId, ownerId } (owner-scoped) or { actorId, admin: true }.',
-      );
+      throw new ForbiddenError('adminPolicy.resolveActor must answer { actorId, ownerId } (owner-scoped) or { actorId, admin: true }.');
     }
     return actor;
   }
@@ -100,5 +96,5 @@ function rejectCrossSiteWrite(request: { method?: string; headers?: Record<strin
   if (!WRITE_METHODS.has(String(request.method).toUpperCase())) return;
   const type = String(request.headers?.['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))) return;
-  throw apiKeysHttpException(415, 'UNSUPPORTED_MEDIA_TYPE', 'Admin API writes take a JSON body: send Content-Type: application/json.');
+  throw new UnsupportedMediaTypeError();
 }

@@ -2,6 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import type { GuardOnlyCode, VerifyCode } from '../verification/verify-codes.js';
 import { VERIFY_MESSAGES } from '../verification/verify-codes.js';
 import type { RateLimitState } from '../interfaces/verify-result.interface.js';
+import { API_KEYS_ERROR_STATUS } from '../api-keys.errors.js';
 
 export type DenialCode = Exclude<VerifyCode, 'VALID'> | GuardOnlyCode;
 
@@ -20,7 +21,7 @@ export const DENIAL_STATUS: Record<DenialCode, number> = {
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
   USAGE_EXCEEDED: HttpStatus.TOO_MANY_REQUESTS,
   TOO_MANY_ATTEMPTS: HttpStatus.TOO_MANY_REQUESTS,
-  STORE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+  STORE_UNAVAILABLE: API_KEYS_ERROR_STATUS.STORE_UNAVAILABLE,
 };
 
 const REASON: Record<number, string> = {

@@ -11,9 +11,11 @@ import {
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
 import {
   ApiKeyNotFoundError,
-  ApiKeysError,
   ApiKeyValidationError,
+  KeyDisabledByAdminError,
+  KeyExistsError,
   KeyNotRotatableError,
+  KeyRotatedError,
 } from '../api-keys.errors.js';
 import { ApiKeyEntity } from '../entities/api-key.entity.js';
 import type {
@@ -141,7 +143,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
       // pepper, or its imported SHA-256 hash), which the unique index cannot see.
       const candidates = this.hasher.candidates(input.key);
       if (candidates.length > 1 && (await this.store.findByHashes(candidates.map((c) => c.hash)))) {
-        throw new ApiKeysError('KEY_EXISTS', 409, 'A key with this value already exists.');
+        throw new KeyExistsError();
       }
     } else if (typeof input.hash === 'string' && /^[0-9a-f]{64}$/i.test(input.hash)) {
       stored = { hash: input.hash.toLowerCase(), version: SHA256_HASH_VERSION, start: '', last4: '' };
@@ -226,11 +228,11 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
       const lineageFields = ['permissions', 'roles', 'allowedIps', 'rateLimits', 'remaining', 'refill', 'maxIdleMs', 'expiresAt'] as const;
       const sent = lineageFields.filter((field) => patch[field] !== undefined);
       if (before.rotationGraceEndsAt !== null && sent.length > 0) {
-        throw new ApiKeysError('KEY_ROTATED', 409, `This key was rotated; change ${sent.join(', ')} on its successor ${before.rotatedToId ?? ''}.`.replace(' .', '.'));
+        throw new KeyRotatedError(sent, before.rotatedToId);
       }
       if (patch.enabled !== undefined && patch.enabled !== before.enabled) {
         if (patch.enabled && ctx.ownerScoped && before.disabledBy === 'admin') {
-          throw new ApiKeysError('KEY_DISABLED_BY_ADMIN', 403, 'An administrator disabled this key; only an administrator can enable it.');
+          throw new KeyDisabledByAdminError();
         }
         set.enabled = patch.enabled;
         set.disabledBy = patch.enabled ? null : ctx.ownerScoped ? 'owner' : 'admin';
@@ -446,7 +448,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
         return (await this.store.findById(entity.id, manager))!;
       })
       .catch((error) => {
-        if (isUniqueViolation(error)) throw new ApiKeysError('KEY_EXISTS', 409, 'A key with this value already exists.');
+        if (isUniqueViolation(error)) throw new KeyExistsError();
         throw error;
       });
     return this.view(saved);
