@@ -104,3 +104,17 @@ export function checkRefill(value: unknown): RefillRule | null | undefined {
   }
   return { amount: amount as number, interval: interval as RefillInterval };
 }
+
+/** A key's display name (not an identifier: it is never compared), or null. */
+export function checkName(name: unknown): string | null {
+  if (name === null) return null;
+  if (typeof name !== 'string' || name.length > 200) throw ApiKeyValidationError.field('name', 'name must be a string of at most 200 characters');
+  return name;
+}
+
+/** A duration in ms that must be positive when set. */
+export function checkPositiveMs(field: string, value: unknown): number | null {
+  const ms = checkNonNegativeInteger(field, value);
+  if (ms === 0) throw ApiKeyValidationError.field(field, `${field} must be positive`);
+  return ms ?? null;
+}

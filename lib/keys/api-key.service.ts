@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { Brackets, type DataSource, type EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { Observable, Subject } from 'rxjs';
-import { DEFAULT_NAMESPACE } from '../api-keys.constants.js';
 import {
   API_KEYS_DATA_SOURCE,
   API_KEYS_RATE_LIMIT_STORAGE,
@@ -32,28 +30,18 @@ import type { ApiKeyEvent, ApiKeyEventType } from '../interfaces/api-key-event.i
 import { API_KEY_STATUSES } from '../interfaces/api-key.interface.js';
 import type { VerifyOptions, VerifyResult } from '../interfaces/verify-result.interface.js';
 import type { RateLimitRule, RateLimitStorage } from '../interfaces/quota.interface.js';
-import { periodStart } from '../quotas/refill-period.js';
-import { ApiKeyStore, type KeyCursor } from '../store/api-key.store.js';
+import { ApiKeyStore } from '../store/api-key.store.js';
+import { isUniqueViolation } from '../store/driver-errors.js';
+import { decodeCursor, encodeCursor } from '../store/key-cursor.js';
 import { ApiKeyVerifier } from '../verification/api-key-verifier.js';
-import {
-  checkIpRules,
-  checkLabel,
-  checkMeta,
-  checkNames,
-  checkNonNegativeInteger,
-  checkOwnerId,
-  checkRateLimits,
-  checkRefill,
-  toEpochMs,
-} from './api-key-input.js';
+import { checkLabel, checkNames, checkNonNegativeInteger, checkOwnerId, checkRateLimits, toEpochMs } from './api-key-input.js';
+import { changedColumns, LINEAGE_FIELDS, newKeyRow, patchColumns, successorRow, type StoredSecret } from './key-columns.js';
 import { directPermissionsOf, roleNamesOf, toApiKey } from './api-key.view.js';
 import { KeyFormat } from './key-format.js';
 import { KeyHasher, SHA256_HASH_VERSION } from './key-hasher.js';
 import { LastUsedTracker } from './last-used-tracker.js';
 
 const DEFAULT_LIST_LIMIT = 20;
-/** Keys revoked per UPDATE statement in a bulk revoke. */
-const REVOKE_BATCH = 500;
 
 /**
  * Who creates or changes a key: a key an owner-scoped actor disables (or creates disabled) is
@@ -205,18 +193,8 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
    * changed columns are written. A change that changes nothing writes nothing.
    */
   async update(id: string, patch: UpdateApiKeyInput, ctx: UpdateContext = {}): Promise<ApiKey> {
-    const set: Partial<ApiKeyEntity> = {};
-    if (patch.name !== undefined) set.name = checkName(patch.name);
-    if (patch.meta !== undefined) set.meta = patch.meta === null ? {} : checkMeta(patch.meta)!;
-    if (patch.expiresAt !== undefined) set.expiresAt = toEpochMs('expiresAt', patch.expiresAt) ?? null;
-    if (patch.maxIdleMs !== undefined) set.maxIdleMs = checkPositiveMs('maxIdleMs', patch.maxIdleMs);
-    if (patch.allowedIps !== undefined) set.allowedIps = patch.allowedIps === null ? [] : checkIpRules(patch.allowedIps)!;
-    if (patch.rateLimits !== undefined) set.rateLimits = patch.rateLimits === null ? null : checkRateLimits('rateLimits', patch.rateLimits)!;
     const now = this.options.clock.now();
-    Object.assign(set, creditColumns(patch.remaining, patch.refill, now));
-    if (patch.enabled !== undefined && typeof patch.enabled !== 'boolean') {
-      throw ApiKeyValidationError.field('enabled', 'enabled must be a boolean');
-    }
+    const set = patchColumns(patch, now);
     const permissions = checkNames('permissions', patch.permissions);
     const roles = checkNames('roles', patch.roles);
 
@@ -225,8 +203,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
       const before = await this.requireKey(id, manager);
       // A rotated key is verified through its successor's row: its limits, grants and credits
       // no longer apply, so changing them would answer 200 and change nothing.
-      const lineageFields = ['permissions', 'roles', 'allowedIps', 'rateLimits', 'remaining', 'refill', 'maxIdleMs', 'expiresAt'] as const;
-      const sent = lineageFields.filter((field) => patch[field] !== undefined);
+      const sent = LINEAGE_FIELDS.filter((field) => patch[field] !== undefined);
       if (before.rotationGraceEndsAt !== null && sent.length > 0) {
         throw new KeyRotatedError(sent, before.rotatedToId);
       }
@@ -245,7 +222,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
         (permissions !== undefined && !sameNames(permissions, directPermissionsOf(before))) ||
         (roles !== undefined && !sameNames(roles, roleNamesOf(before)));
       if (Object.keys(changed).length === 0 && !grantsChanged) return { before, after: before };
-      await manager.getRepository(ApiKeyEntity).update({ id }, { ...changed, updatedAt: now } as object);
+      await this.store.updateColumns(manager, id, changed, now);
       if (grantsChanged) await this.store.replaceGrants(manager, id, permissions, roles, now);
       return { before, after: (await this.store.findById(id, manager))! };
     });
@@ -271,29 +248,10 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
       await this.store.lockKey(manager, id);
       const old = await this.requireKey(id, manager);
       if (old.revokedAt !== null || old.rotationGraceEndsAt !== null) throw new KeyNotRotatableError();
-      const next: ApiKeyEntity = Object.assign(new ApiKeyEntity(), {
-        ...pickInherited(old),
-        id: randomUUID(),
-        start: parsed.start,
-        last4: parsed.last4,
-        hash,
-        hashVersion: version,
-        createdAt: now,
-        updatedAt: now,
-        lastUsedAt: null,
-        revokedAt: null,
-        rotatedFromId: old.id,
-        rotatedToId: null,
-        rotationGraceEndsAt: null,
-      });
+      const next = successorRow(old, { hash, version, start: parsed.start, last4: parsed.last4 }, now);
       await this.store.insert(manager, next, directPermissionsOf(old), roleNamesOf(old), now);
-      const claimed = await manager
-        .createQueryBuilder()
-        .update(ApiKeyEntity)
-        .set({ rotatedToId: next.id, rotationGraceEndsAt: now + gracePeriodMs, updatedAt: now })
-        .where('id = :id AND revoked_at IS NULL AND rotation_grace_ends_at IS NULL', { id })
-        .execute();
-      if (claimed.affected !== 1) throw new KeyNotRotatableError(); // a concurrent rotation won
+      const claimed = await this.store.claimRotation(manager, id, next.id, now + gracePeriodMs, now);
+      if (!claimed) throw new KeyNotRotatableError(); // a concurrent rotation won
       return (await this.store.findById(next.id, manager))!;
     });
     const apiKey = this.view(successor);
@@ -306,13 +264,8 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     const now = this.options.clock.now();
     const { key, changed } = await this.store.writes.transaction(async (manager) => {
       await this.requireKey(id, manager);
-      const result = await manager
-        .createQueryBuilder()
-        .update(ApiKeyEntity)
-        .set({ revokedAt: now, updatedAt: now })
-        .where('id = :id AND revoked_at IS NULL', { id })
-        .execute();
-      return { key: (await this.store.findById(id, manager))!, changed: result.affected === 1 };
+      const changed = await this.store.revokeOne(manager, id, now);
+      return { key: (await this.store.findById(id, manager))!, changed };
     });
     const view = this.view(key);
     if (changed) this.emit('key.revoked', view, ctx);
@@ -329,25 +282,9 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
       throw ApiKeyValidationError.field('filter', 'give at least one of ownerId, namespace, createdBefore');
     }
     const now = this.options.clock.now();
-    const revoked = await this.store.writes.transaction(async (manager) => {
-      // Lock the matching rows, then revoke exactly those: each gets its own key.revoked event.
-      const query = manager
-        .createQueryBuilder(ApiKeyEntity, 'k')
-        .select('k.id', 'id')
-        .addSelect('k.owner_id', 'ownerId')
-        .where('k.revoked_at IS NULL');
-      if (ownerId !== undefined) query.andWhere('k.owner_id = :ownerId', { ownerId });
-      if (namespace !== undefined) query.andWhere('k.namespace = :namespace', { namespace });
-      if (createdBefore !== undefined) query.andWhere('k.created_at < :createdBefore', { createdBefore });
-      if (options.exceptLineageId) query.andWhere('k.lineage_id <> :exceptLineageId', { exceptLineageId: options.exceptLineageId });
-      if (!this.store.writes.serializes) query.setLock('pessimistic_write');
-      const rows: Array<{ id: string; ownerId: string }> = await query.getRawMany();
-      for (let i = 0; i < rows.length; i += REVOKE_BATCH) {
-        const ids = rows.slice(i, i + REVOKE_BATCH).map((row) => row.id);
-        await manager.createQueryBuilder().update(ApiKeyEntity).set({ revokedAt: now, updatedAt: now }).where('id IN (:...ids)', { ids }).execute();
-      }
-      return rows;
-    });
+    const revoked = await this.store.writes.transaction((manager) =>
+      this.store.revokeMatching(manager, { ownerId, namespace, createdBefore, exceptLineageId: options.exceptLineageId }, now),
+    );
     const actorId = ctx.actorId ?? 'system';
     for (const row of revoked) {
       this.emitRaw({ type: 'key.revoked', keyId: row.id, ownerId: row.ownerId, actorId, at: now, details: { bulk: true } });
@@ -360,22 +297,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     const olderThanMs = checkNonNegativeInteger('olderThanMs', options?.olderThanMs);
     if (olderThanMs == null) throw ApiKeyValidationError.field('olderThanMs', 'olderThanMs is required');
     const cutoff = this.options.clock.now() - olderThanMs;
-    return this.store.writes.write(async () => {
-      const result = await this.store.dataSource
-        .createQueryBuilder()
-        .delete()
-        .from(ApiKeyEntity)
-        .where(
-          new Brackets((q) =>
-            q
-              .where('revoked_at <= :cutoff', { cutoff })
-              .orWhere('expires_at <= :cutoff')
-              .orWhere('rotation_grace_ends_at <= :cutoff'),
-          ),
-        )
-        .execute();
-      return result.affected ?? 0;
-    });
+    return this.store.writes.transaction((manager) => this.store.purge(manager, cutoff));
   }
 
   /**
@@ -404,44 +326,11 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     return this.lastUsed.flush();
   }
 
-  private async insertKey(
-    input: CreateApiKeyInput,
-    stored: { hash: string; version: string; start: string; last4: string },
-    disabledBy: 'owner' | 'admin' = 'admin',
-  ): Promise<ApiKey> {
-    const ownerId = checkOwnerId(input?.ownerId);
+  private async insertKey(input: CreateApiKeyInput, stored: StoredSecret, disabledBy: 'owner' | 'admin' = 'admin'): Promise<ApiKey> {
     const now = this.options.clock.now();
     const permissions = checkNames('permissions', input.permissions) ?? [];
     const roles = checkNames('roles', input.roles) ?? [];
-    const expiresAt = toEpochMs('expiresAt', input.expiresAt) ?? null;
-    const entity: ApiKeyEntity = Object.assign(new ApiKeyEntity(), {
-      id: randomUUID(),
-      ownerId,
-      name: checkName(input.name ?? null),
-      namespace: checkLabel('namespace', input.namespace) ?? DEFAULT_NAMESPACE,
-      environment: checkLabel('environment', input.environment ?? undefined) ?? null,
-      start: stored.start,
-      last4: stored.last4,
-      hash: stored.hash,
-      hashVersion: stored.version,
-      meta: checkMeta(input.meta) ?? {},
-      allowedIps: checkIpRules(input.allowedIps) ?? [],
-      enabled: input.enabled ?? true,
-      disabledBy: input.enabled === false ? disabledBy : null,
-      createdAt: now,
-      updatedAt: now,
-      expiresAt,
-      maxIdleMs: checkPositiveMs('maxIdleMs', input.maxIdleMs),
-      lastUsedAt: null,
-      revokedAt: null,
-      rotatedFromId: null,
-      rotatedToId: null,
-      rotationGraceEndsAt: null,
-      parentKeyId: null,
-      rateLimits: checkRateLimits('rateLimits', input.rateLimits) ?? null,
-      ...creditColumns(input.remaining ?? null, input.refill ?? null, now),
-    });
-    entity.lineageId = entity.id;
+    const entity = newKeyRow(input, stored, now, disabledBy);
     const saved = await this.store.writes
       .transaction(async (manager) => {
         await this.store.insert(manager, entity, permissions, roles, now);
@@ -474,75 +363,6 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-function checkName(name: unknown): string | null {
-  if (name === null) return null;
-  if (typeof name !== 'string' || name.length > 200) throw ApiKeyValidationError.field('name', 'name must be a string of at most 200 characters');
-  return name;
-}
-
-function checkPositiveMs(field: string, value: unknown): number | null {
-  const ms = checkNonNegativeInteger(field, value);
-  if (ms === 0) throw ApiKeyValidationError.field(field, `${field} must be positive`);
-  return ms ?? null;
-}
-
-/** What a successor takes over from the key it replaces (SPEC §11), the balance included. */
-function pickInherited(old: ApiKeyEntity): Partial<ApiKeyEntity> {
-  const { lineageId, ownerId, name, namespace, environment, meta, allowedIps, enabled, disabledBy, expiresAt, maxIdleMs, parentKeyId } = old;
-  const { remaining, refillAmount, refillInterval, lastRefillAt, rateLimits } = old;
-  return {
-    ...{ lineageId, ownerId, name, namespace, environment, meta, allowedIps, enabled, disabledBy, expiresAt, maxIdleMs, parentKeyId },
-    ...{ remaining, refillAmount, refillInterval, lastRefillAt, rateLimits },
-  };
-}
-
-/**
- * Credit columns for a create or a patch (SPEC §11): `remaining: null` makes the key
- * unlimited and clears the refill; `refill: null` keeps `remaining`. A new refill counts
- * from the current period (the next one refills).
- */
-function creditColumns(remainingInput: unknown, refillInput: unknown, now: number): Partial<ApiKeyEntity> {
-  const columns: Partial<ApiKeyEntity> = {};
-  const remaining = checkNonNegativeInteger('remaining', remainingInput);
-  const refill = checkRefill(refillInput);
-  if (remaining !== undefined) columns.remaining = remaining;
-  if (remaining === null || refill === null) Object.assign(columns, { refillAmount: null, refillInterval: null, lastRefillAt: null });
-  if (refill) {
-    if (remaining === null) throw ApiKeyValidationError.field('refill', 'a refill needs remaining credits (remaining is null)');
-    Object.assign(columns, { refillAmount: refill.amount, refillInterval: refill.interval, lastRefillAt: periodStart(refill.interval, now) });
-  }
-  return columns;
-}
-
-function changedColumns(before: ApiKeyEntity, set: Partial<ApiKeyEntity>): Partial<ApiKeyEntity> {
-  const changed: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(set)) {
-    const previous = (before as unknown as Record<string, unknown>)[column];
-    if (JSON.stringify(previous) !== JSON.stringify(value)) changed[column] = value;
-  }
-  return changed as Partial<ApiKeyEntity>;
-}
-
 function sameNames(a: string[], b: string[]): boolean {
   return a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
-}
-
-function encodeCursor(cursor: KeyCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): KeyCursor {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Number.isSafeInteger(createdAt) && typeof id === 'string' && id.length <= 36) return { createdAt, id };
-  } catch {
-    // fall through to the validation error
-  }
-  throw ApiKeyValidationError.field('cursor', 'cursor is not a cursor this API returned');
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = (error as { driverError?: { code?: string; errno?: number }; code?: string }) ?? {};
-  const code = e.driverError?.code ?? e.code;
-  return code === '23505' || code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }

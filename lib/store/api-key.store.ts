@@ -6,6 +6,7 @@ import { ApiKeyPermissionEntity } from '../entities/api-key-permission.entity.js
 import type { RateLimitRule } from '../interfaces/quota.interface.js';
 import { ApiKeyRoleEntity } from '../entities/api-key-role.entity.js';
 import type { ApiKeyStatus } from '../interfaces/api-key.interface.js';
+import type { KeyCursor } from './key-cursor.js';
 import { KeyLoader } from './key-loader.js';
 import { WriteSerializer } from './write-serializer.js';
 
@@ -20,10 +21,17 @@ const KEY_RELATIONS = {
 const PERMISSION_GRANTS = 'api_key_permission_grants';
 const ROLE_GRANTS = 'api_key_role_grants';
 
-/** A page position: the last row's (createdAt, id). @internal */
-export interface KeyCursor {
-  createdAt: number;
-  id: string;
+
+/** Keys revoked per UPDATE statement in a bulk revoke. */
+const REVOKE_BATCH = 500;
+
+/** Filters of a bulk revoke, checked (at least one is set). @internal */
+export interface RevokeFilter {
+  ownerId?: string;
+  namespace?: string;
+  createdBefore?: number;
+  /** The calling key's lineage, never revoked by its own bulk revoke. */
+  exceptLineageId?: string;
 }
 
 export interface KeyListFilter {
@@ -88,6 +96,74 @@ export class ApiKeyStore {
       .where('k.id = :id', { id })
       .setLock('pessimistic_write')
       .getRawOne();
+  }
+
+  /** Writes only the given columns of a key (and its updatedAt). */
+  async updateColumns(manager: EntityManager, id: string, columns: Partial<ApiKeyEntity>, now: number): Promise<void> {
+    await manager.getRepository(ApiKeyEntity).update({ id }, { ...columns, updatedAt: now } as object);
+  }
+
+  /**
+   * Marks a key rotated to its successor, only if it is still unrevoked and unrotated: false
+   * when a concurrent rotation or revocation won.
+   */
+  async claimRotation(manager: EntityManager, id: string, successorId: string, graceEndsAt: number, now: number): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(ApiKeyEntity)
+      .set({ rotatedToId: successorId, rotationGraceEndsAt: graceEndsAt, updatedAt: now })
+      .where('id = :id AND revoked_at IS NULL AND rotation_grace_ends_at IS NULL', { id })
+      .execute();
+    return result.affected === 1;
+  }
+
+  /** Revokes one key unless it already is: whether this call revoked it. */
+  async revokeOne(manager: EntityManager, id: string, now: number): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(ApiKeyEntity)
+      .set({ revokedAt: now, updatedAt: now })
+      .where('id = :id AND revoked_at IS NULL', { id })
+      .execute();
+    return result.affected === 1;
+  }
+
+  /**
+   * Locks the unrevoked keys matching every given filter (the calling lineage excepted) and
+   * revokes exactly those, in batches: the keys it revoked.
+   */
+  async revokeMatching(manager: EntityManager, filter: RevokeFilter, now: number): Promise<Array<{ id: string; ownerId: string }>> {
+    const query = manager
+      .createQueryBuilder(ApiKeyEntity, 'k')
+      .select('k.id', 'id')
+      .addSelect('k.owner_id', 'ownerId')
+      .where('k.revoked_at IS NULL');
+    if (filter.ownerId !== undefined) query.andWhere('k.owner_id = :ownerId', { ownerId: filter.ownerId });
+    if (filter.namespace !== undefined) query.andWhere('k.namespace = :namespace', { namespace: filter.namespace });
+    if (filter.createdBefore !== undefined) query.andWhere('k.created_at < :createdBefore', { createdBefore: filter.createdBefore });
+    if (filter.exceptLineageId) query.andWhere('k.lineage_id <> :exceptLineageId', { exceptLineageId: filter.exceptLineageId });
+    if (!this.writes.serializes) query.setLock('pessimistic_write');
+    const rows: Array<{ id: string; ownerId: string }> = await query.getRawMany();
+    for (let i = 0; i < rows.length; i += REVOKE_BATCH) {
+      const ids = rows.slice(i, i + REVOKE_BATCH).map((row) => row.id);
+      await manager.createQueryBuilder().update(ApiKeyEntity).set({ revokedAt: now, updatedAt: now }).where('id IN (:...ids)', { ids }).execute();
+    }
+    return rows;
+  }
+
+  /** Hard-deletes keys revoked, expired or rotated at or before `cutoff`: how many. */
+  async purge(manager: EntityManager, cutoff: number): Promise<number> {
+    const result = await manager
+      .createQueryBuilder()
+      .delete()
+      .from(ApiKeyEntity)
+      .where(
+        new Brackets((q) =>
+          q.where('revoked_at <= :cutoff', { cutoff }).orWhere('expires_at <= :cutoff').orWhere('rotation_grace_ends_at <= :cutoff'),
+        ),
+      )
+      .execute();
+    return result.affected ?? 0;
   }
 
   /** Creates the owner row if needed and sets its shared rate limits (only that column). */

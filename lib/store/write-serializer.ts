@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { isDeadlock } from './driver-errors.js';
 import { sqlFamilyOf } from './sql-dialect.js';
 
 /**
@@ -64,11 +65,3 @@ export class WriteSerializer {
 }
 
 const MAX_DEADLOCK_ATTEMPTS = 5;
-
-/** PostgreSQL deadlock (40P01) or serialization failure (40001); MySQL/MariaDB ER_LOCK_DEADLOCK (1213). */
-function isDeadlock(error: unknown): boolean {
-  const e = (error as { driverError?: { code?: string; errno?: number }; code?: string; errno?: number }) ?? {};
-  const code = e.driverError?.code ?? e.code;
-  const errno = e.driverError?.errno ?? e.errno;
-  return code === '40P01' || code === '40001' || code === 'ER_LOCK_DEADLOCK' || errno === 1213;
-}
