@@ -10,3 +10,7 @@ export const REQUEST_ADMIN_ACTOR_PROPERTY = 'apiKeysAdminActor';
 export const API_KEYS_RATE_LIMIT_STORAGE = Symbol('API_KEYS_RATE_LIMIT_STORAGE');
 /** @internal Brute-force protection, or null when `failedAttempts: false`. */
 export const API_KEYS_FAILED_ATTEMPTS = Symbol('API_KEYS_FAILED_ATTEMPTS');
+/** @internal The change hooks every mutation runs through (ApiKeyChanges), in order. */
+export const API_KEYS_CHANGE_HOOKS = Symbol('API_KEYS_CHANGE_HOOKS');
+/** @internal Every entity of the library (API_KEYS_ENTITIES), for the boot checks. */
+export const API_KEYS_ENTITY_LIST = Symbol('API_KEYS_ENTITY_LIST');

@@ -2,30 +2,24 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_GUARD, RouterModule } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeysAdminModule } from './admin/api-keys-admin.module.js';
+import { API_KEYS_ENTITIES, FEATURES } from './api-keys.features.js';
 import {
   API_KEYS_ASYNC_OPTIONS_TYPE,
   API_KEYS_MODULE_OPTIONS,
   API_KEYS_OPTIONS_TYPE,
   ApiKeysConfigurableModule,
 } from './api-keys.module-definition.js';
-import { getStorageToken } from '@nestjs/throttler';
 import {
+  API_KEYS_CHANGE_HOOKS,
   API_KEYS_DATA_SOURCE,
-  API_KEYS_FAILED_ATTEMPTS,
-  API_KEYS_RATE_LIMIT_STORAGE,
+  API_KEYS_ENTITY_LIST,
   API_KEYS_RESOLVED_OPTIONS,
   API_KEYS_STRUCTURAL_OPTIONS,
 } from './api-keys.internal-constants.js';
-import { resolveOptions, type ResolvedApiKeysOptions } from './api-keys.options.js';
-import type { RateLimitStorage } from './interfaces/quota.interface.js';
-import { FailedAttempts } from './quotas/failed-attempts.js';
-import { InMemoryRateLimitStorage } from './quotas/in-memory-rate-limit.storage.js';
-import { API_KEYS_ENTITIES } from './entities/index.js';
+import { resolveOptions } from './api-keys.options.js';
 import { ApiKeyGuard } from './guard/api-key.guard.js';
+import type { ApiKeyChangeHook } from './interfaces/api-key-change.interface.js';
 import type { ApiKeysModuleOptions, ApiKeysStructuralOptions } from './interfaces/api-keys-options.interface.js';
-import { ApiKeyService } from './keys/api-key.service.js';
-import { SchemaCheck } from './store/schema-check.js';
-import { PepperCoverageCheck } from './keys/pepper-coverage.check.js';
 
 /** @internal Holds the library's providers; see ApiKeysModule.assemble. */
 @Module({})
@@ -54,35 +48,19 @@ export class ApiKeysModule extends ApiKeysConfigurableModule {
   private static assemble(base: DynamicModule, structural: ApiKeysStructuralOptions, form: 'forRoot' | 'forRootAsync'): DynamicModule {
     const dataSource = structural.dataSource ?? 'default';
     const admin = structural.admin || undefined;
+    const changeHooks = FEATURES.flatMap((feature) => feature.changeHooks ?? []);
     const providers: Provider[] = [
       { provide: API_KEYS_STRUCTURAL_OPTIONS, useValue: { ...structural, dataSource } },
       {
         provide: API_KEYS_RESOLVED_OPTIONS,
-        useFactory: (options: ApiKeysModuleOptions) => resolveOptions(options, { fromFactory: form === 'forRootAsync' }),
+        useFactory: (options: ApiKeysModuleOptions) =>
+          resolveOptions(options, { fromFactory: form === 'forRootAsync' }),
         inject: [API_KEYS_MODULE_OPTIONS],
       },
       { provide: API_KEYS_DATA_SOURCE, useExisting: getDataSourceToken(dataSource) },
-      {
-        // The option, else the host's @nestjs/throttler storage, else the in-process default.
-        provide: API_KEYS_RATE_LIMIT_STORAGE,
-        useFactory: (options: ResolvedApiKeysOptions, hostStorage?: RateLimitStorage) =>
-          options.rateLimitStorage ?? hostStorage ?? new InMemoryRateLimitStorage(options.clock),
-        inject: [API_KEYS_RESOLVED_OPTIONS, { token: getStorageToken(), optional: true }],
-      },
-      {
-        // Failures are recorded in a shared storage when there is one (the option, the host's),
-        // else in the guard's own bounded in-process counters.
-        provide: API_KEYS_FAILED_ATTEMPTS,
-        useFactory: (options: ResolvedApiKeysOptions, hostStorage?: RateLimitStorage) =>
-          options.failedAttempts
-            ? new FailedAttempts(options.rateLimitStorage ?? hostStorage ?? null, options.clock, options.failedAttempts)
-            : null,
-        inject: [API_KEYS_RESOLVED_OPTIONS, { token: getStorageToken(), optional: true }],
-      },
-      ApiKeyService,
-      ApiKeyGuard,
-      SchemaCheck,
-      PepperCoverageCheck,
+      { provide: API_KEYS_ENTITY_LIST, useValue: API_KEYS_ENTITIES },
+      { provide: API_KEYS_CHANGE_HOOKS, useFactory: (...hooks: ApiKeyChangeHook[]) => hooks, inject: changeHooks },
+      ...FEATURES.flatMap((feature) => feature.providers ?? []),
     ];
     if (structural.globalGuard) providers.push({ provide: APP_GUARD, useExisting: ApiKeyGuard });
     // Core providers live in one inner module that both this module and the admin module
@@ -91,20 +69,12 @@ export class ApiKeysModule extends ApiKeysConfigurableModule {
       module: ApiKeysCoreModule,
       imports: [...(base.imports ?? []), TypeOrmModule.forFeature(API_KEYS_ENTITIES, dataSource)],
       providers: [...(base.providers ?? []), ...providers],
-      exports: [
-        ApiKeyService,
-        ApiKeyGuard,
-        API_KEYS_RESOLVED_OPTIONS,
-        API_KEYS_DATA_SOURCE,
-        API_KEYS_RATE_LIMIT_STORAGE,
-        API_KEYS_FAILED_ATTEMPTS,
-        TypeOrmModule,
-      ],
+      exports: [...FEATURES.flatMap((feature) => feature.exports ?? []), TypeOrmModule],
     };
     const imports: NonNullable<DynamicModule['imports']> = [core];
     if (admin) {
       imports.push(
-        ApiKeysAdminModule.register(admin, core),
+        ApiKeysAdminModule.register(admin, core, FEATURES.flatMap((feature) => feature.adminControllers ?? [])),
         RouterModule.register([{ path: admin.path, module: ApiKeysAdminModule }]),
       );
     }

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_SOURCES,
   DEFAULT_KEY_BYTES,
   DEFAULT_KEY_PREFIX,
   DEFAULT_LAST_USED_WRITE_INTERVAL_MS,
@@ -9,10 +10,11 @@ import type { AdminPolicy, ApiKeysModuleOptions, ApiKeysStructuralOptions, KeySo
 import { systemClock, type ApiKeysClock } from './interfaces/clock.interface.js';
 import type { ApiKeyEvent } from './interfaces/api-key-event.interface.js';
 import type { FailedAttemptsOptions, RateLimitRule, RateLimitStorage } from './interfaces/quota.interface.js';
+import { RUNTIME_OPTION_NAMES } from './api-keys.features.js';
 import { checkRateLimits } from './keys/api-key-input.js';
 import { KEY_PREFIX_PATTERN } from './keys/key-format.js';
 
-export const DEFAULT_SOURCES: KeySource[] = [{ in: 'header', name: 'x-api-key' }, { in: 'bearer' }];
+export { DEFAULT_SOURCES };
 const DEFAULT_MAX_GRACE_PERIOD_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_FAILED_ATTEMPTS: FailedAttemptsOptions = { limit: 30, windowMs: 60_000 };
 
@@ -33,11 +35,6 @@ export interface ResolvedApiKeysOptions {
   clock: ApiKeysClock;
 }
 
-/** Runtime options this version understands; anything else fails at boot, never silently. */
-const RUNTIME_OPTIONS = new Set<string>([
-  'keyPrefix', 'keyBytes', 'pepper', 'legacyKeyPattern', 'sources', 'lastUsedWriteIntervalMs', 'storeTimeoutMs',
-  'defaultRateLimits', 'rateLimitStorage', 'failedAttempts', 'adminPolicy', 'onEvent', 'clock',
-] satisfies Array<keyof ApiKeysModuleOptions>);
 /** Options that shape the module itself: plain values, read before any factory runs. */
 const STRUCTURAL_OPTIONS = new Set<string>(['isGlobal', 'dataSource', 'globalGuard', 'admin'] satisfies Array<keyof ApiKeysStructuralOptions>);
 
@@ -47,7 +44,11 @@ const STRUCTURAL_OPTIONS = new Set<string>(['isGlobal', 'dataSource', 'globalGua
  * they would come too late to shape the module (a `globalGuard: true` there registered no
  * guard, silently), so they fail the boot saying where they go. @internal
  */
-export function resolveOptions(options: ApiKeysModuleOptions = {}, { fromFactory = false } = {}): ResolvedApiKeysOptions {
+export function resolveOptions(
+  options: ApiKeysModuleOptions = {},
+  { fromFactory = false, known = RUNTIME_OPTION_NAMES }: { fromFactory?: boolean; known?: readonly string[] } = {},
+): ResolvedApiKeysOptions {
+  const runtime = new Set(known);
   const misplaced = fromFactory ? Object.keys(options).filter((name) => STRUCTURAL_OPTIONS.has(name)) : [];
   if (misplaced.length > 0) {
     throw new Error(
@@ -55,7 +56,7 @@ export function resolveOptions(options: ApiKeysModuleOptions = {}, { fromFactory
         `structural options are plain values next to useFactory, e.g. ApiKeysModule.forRootAsync({ useFactory, ${misplaced[0]}: … }).`,
     );
   }
-  const unknown = Object.keys(options).filter((name) => !RUNTIME_OPTIONS.has(name) && !STRUCTURAL_OPTIONS.has(name));
+  const unknown = Object.keys(options).filter((name) => !runtime.has(name) && !STRUCTURAL_OPTIONS.has(name));
   if (unknown.length > 0) {
     throw new Error(`nest-api-keys: unknown or not yet supported option(s): ${unknown.join(', ')}. See the README's configuration reference.`);
   }

@@ -29,7 +29,7 @@ export type * from './interfaces/api-key.interface.js';
 export type { ResolvedApiKeysOptions } from './api-keys.options.js';
 export type { AdminPageContext } from './admin/ui/admin-page.interface.js';
 
-export { ApiKeyService, type UpdateContext, type RevokeManyOptions } from './keys/api-key.service.js';
+export { ApiKeyService } from './keys/api-key.service.js';
 export { KEY_PREFIX_PATTERN } from './keys/key-format.js';
 export { SHA256_HASH_VERSION } from './keys/key-hasher.js';
 export { VERIFY_CODES, VERIFY_MESSAGES, type VerifyCode, type GuardOnlyCode } from './verification/verify-codes.js';
@@ -62,8 +62,8 @@ export {
 } from './openapi/add-api-key-security.js';
 export { API_KEYS_OPENAPI_TAG, API_KEY_SECURITY_SCHEME } from './openapi/openapi.constants.js';
 
+export { API_KEYS_ENTITIES, API_KEYS_MIGRATIONS } from './api-keys.features.js';
 export {
-  API_KEYS_ENTITIES,
   ApiKeyEntity,
   ApiKeyOwnerEntity,
   ApiKeyPermissionEntity,
@@ -78,7 +78,6 @@ export { ListApiKeysQueryDto } from './admin/dto/list-api-keys.query.dto.js';
 export { VerifyApiKeyDto } from './admin/dto/verify-api-key.dto.js';
 export { RefillDto, RateLimitDto } from './admin/dto/quota.dto.js';
 export {
-  API_KEYS_MIGRATIONS,
   ApiKeysInitialSchema1763800000000,
   ApiKeysQuotas1763900000000,
   ApiKeysExactIdentifiers1764000000000,

@@ -315,8 +315,8 @@ export default { onEvent: (event) => appendFileSync(${JSON.stringify(events)}, J
     const secondCopy = workspace.write(
       'second-copy.mjs',
       `import { DataSource } from 'typeorm';
-import { API_KEYS_ENTITIES } from './second-copy/entities/index.js';
-export default new DataSource({ ...${JSON.stringify(connection)}, entities: [...API_KEYS_ENTITIES] });
+import { CORE_ENTITIES } from './second-copy/entities/index.js';
+export default new DataSource({ ...${JSON.stringify(connection)}, entities: [...CORE_ENTITIES] });
 `,
     );
     const unknownOption = workspace.write('unknown-option.mjs', `export default { keyPrefix: 'sk', bogus: true };\n`);

@@ -14,13 +14,8 @@ export {
   ApiKeyRolePermissionEntity,
 };
 
-/**
- * Every entity of the library: spread it into the host's TypeORM `entities`.
- *
- * @example
- * TypeOrmModule.forRoot({ type: 'postgres', entities: [...API_KEYS_ENTITIES, ...yours] })
- */
-export const API_KEYS_ENTITIES = [
+/** The entities of keys, their owners and grants. @internal */
+export const CORE_ENTITIES: Function[] = [
   ApiKeyEntity,
   ApiKeyOwnerEntity,
   ApiKeyPermissionEntity,

@@ -51,6 +51,19 @@ export interface ActorContext {
   ip?: string;
 }
 
+/**
+ * Who creates or changes a key: a key an owner-scoped actor disables (or creates disabled) is
+ * `disabledBy: 'owner'`; such an actor may not re-enable an admin's disable.
+ */
+export interface UpdateContext extends ActorContext {
+  ownerScoped?: boolean;
+}
+
+/** `revokeMany` options the admin API uses: the calling key's lineage is never revoked. */
+export interface RevokeManyOptions {
+  exceptLineageId?: string;
+}
+
 /** Input of `ApiKeyService.create`. */
 export interface CreateApiKeyInput {
   ownerId: string;

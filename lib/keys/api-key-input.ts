@@ -1,5 +1,7 @@
 import { ApiKeyValidationError } from '../api-keys.errors.js';
 import { identifierProblem, type IdentifierKind } from './identifiers.js';
+import { API_KEY_STATUSES, type ApiKeyStatus, type ListApiKeysQuery, type RevokeManyFilter } from '../interfaces/api-key.interface.js';
+import { decodeCursor, type KeyCursor } from '../store/key-cursor.js';
 import { isValidIpRule } from '../verification/ip-allow-list.js';
 import { REFILL_INTERVALS, type RateLimitRule, type RefillInterval, type RefillRule } from '../interfaces/quota.interface.js';
 
@@ -117,4 +119,42 @@ export function checkPositiveMs(field: string, value: unknown): number | null {
   const ms = checkNonNegativeInteger(field, value);
   if (ms === 0) throw ApiKeyValidationError.field(field, `${field} must be positive`);
   return ms ?? null;
+}
+
+/** The default page size of a list. */
+export const DEFAULT_LIST_LIMIT = 20;
+
+/** A list query, checked: `limit` 1–100 (default 20), a known status, identifiers, a cursor this API returned. */
+export function checkListQuery(query: ListApiKeysQuery): { limit: number; ownerId?: string; namespace?: string; status?: ApiKeyStatus; cursor?: KeyCursor } {
+  const limit = query.limit ?? DEFAULT_LIST_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw ApiKeyValidationError.field('limit', 'limit must be an integer from 1 to 100');
+  }
+  if (query.status !== undefined && !API_KEY_STATUSES.includes(query.status)) {
+    throw ApiKeyValidationError.field('status', `status must be one of ${API_KEY_STATUSES.join(', ')}`);
+  }
+  return {
+    limit,
+    ownerId: query.ownerId === undefined ? undefined : checkOwnerId(query.ownerId),
+    namespace: checkLabel('namespace', query.namespace),
+    status: query.status,
+    cursor: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+  };
+}
+
+/** A bulk-revoke filter, checked: a null filter is no filter, and at least one must be given (SPEC §9). */
+export function checkRevokeFilter(filter: RevokeManyFilter): { ownerId?: string; namespace?: string; createdBefore?: number } {
+  const ownerId = filter.ownerId == null ? undefined : checkOwnerId(filter.ownerId);
+  const namespace = filter.namespace == null ? undefined : checkLabel('namespace', filter.namespace);
+  const createdBefore = toEpochMs('createdBefore', filter.createdBefore) ?? undefined;
+  if (ownerId === undefined && namespace === undefined && createdBefore === undefined) {
+    throw ApiKeyValidationError.field('filter', 'give at least one of ownerId, namespace, createdBefore');
+  }
+  return { ownerId, namespace, createdBefore };
+}
+
+/** A checked bulk-revoke filter as an audit row shows it (times as ISO strings). */
+export function filterDetails(filter: { ownerId?: string; namespace?: string; createdBefore?: number }): Record<string, unknown> {
+  const { createdBefore, ...rest } = filter;
+  return { ...rest, ...(createdBefore !== undefined ? { createdBefore: new Date(createdBefore).toISOString() } : {}) };
 }

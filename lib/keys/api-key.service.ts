@@ -1,21 +1,12 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { DataSource, EntityManager } from 'typeorm';
-import { Observable, Subject } from 'rxjs';
-import {
-  API_KEYS_DATA_SOURCE,
-  API_KEYS_RATE_LIMIT_STORAGE,
-  API_KEYS_RESOLVED_OPTIONS,
-} from '../api-keys.internal-constants.js';
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Observable } from 'rxjs';
+import { API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
-import {
-  ApiKeyNotFoundError,
-  ApiKeyValidationError,
-  KeyDisabledByAdminError,
-  KeyExistsError,
-  KeyNotRotatableError,
-  KeyRotatedError,
-} from '../api-keys.errors.js';
-import { ApiKeyEntity } from '../entities/api-key.entity.js';
+import { ApiKeyNotFoundError, ApiKeyValidationError, KeyExistsError, KeyNotRotatableError } from '../api-keys.errors.js';
+import { ApiKeyChanges } from '../changes/api-key-changes.js';
+import type { ApiKeyEntity } from '../entities/api-key.entity.js';
+import { ApiKeyEvents } from '../events/api-key-events.js';
 import type {
   ActorContext,
   ApiKey,
@@ -24,94 +15,54 @@ import type {
   ImportApiKeyInput,
   ListApiKeysQuery,
   RevokeManyFilter,
+  RevokeManyOptions,
   UpdateApiKeyInput,
+  UpdateContext,
 } from '../interfaces/api-key.interface.js';
-import type { ApiKeyEvent, ApiKeyEventType } from '../interfaces/api-key-event.interface.js';
-import { API_KEY_STATUSES } from '../interfaces/api-key.interface.js';
+import type { ApiKeyEvent } from '../interfaces/api-key-event.interface.js';
 import type { VerifyOptions, VerifyResult } from '../interfaces/verify-result.interface.js';
-import type { RateLimitRule, RateLimitStorage } from '../interfaces/quota.interface.js';
+import type { RateLimitRule } from '../interfaces/quota.interface.js';
 import { ApiKeyStore } from '../store/api-key.store.js';
 import { isUniqueViolation } from '../store/driver-errors.js';
-import { decodeCursor, encodeCursor } from '../store/key-cursor.js';
+import { encodeCursor } from '../store/key-cursor.js';
 import { ApiKeyVerifier } from '../verification/api-key-verifier.js';
-import { checkLabel, checkNames, checkNonNegativeInteger, checkOwnerId, checkRateLimits, toEpochMs } from './api-key-input.js';
-import { changedColumns, LINEAGE_FIELDS, newKeyRow, patchColumns, successorRow, type StoredSecret } from './key-columns.js';
+import { checkListQuery, checkNames, checkNonNegativeInteger, checkOwnerId, checkRateLimits, checkRevokeFilter, filterDetails } from './api-key-input.js';
+import { newKeyRow, patchColumns, successorRow, type StoredSecret } from './key-columns.js';
+import { planUpdate } from './key-update.js';
 import { directPermissionsOf, roleNamesOf, toApiKey } from './api-key.view.js';
-import { KeyFormat } from './key-format.js';
-import { KeyHasher, SHA256_HASH_VERSION } from './key-hasher.js';
+import { KeySecrets } from './key-secrets.js';
 import { LastUsedTracker } from './last-used-tracker.js';
-
-const DEFAULT_LIST_LIMIT = 20;
-
-/**
- * Who creates or changes a key: a key an owner-scoped actor disables (or creates disabled) is
- * `disabledBy: 'owner'`; such an actor may not re-enable an admin's disable.
- */
-export interface UpdateContext extends ActorContext {
-  ownerScoped?: boolean;
-}
-
-/** `revokeMany` options the admin API uses: the calling key's lineage is never revoked. */
-export interface RevokeManyOptions {
-  exceptLineageId?: string;
-}
 
 /**
  * Issues, verifies and manages API keys. Keys are returned raw exactly once (create, rotate)
- * and stored only as hashes. Every method takes an optional `ctx` naming the actor.
+ * and stored only as hashes. Every change runs through the change pipeline (one transaction,
+ * then its audit, events and cache steps) and takes an optional `ctx` naming the actor.
  *
  * @example
  * const { key, apiKey } = await apiKeys.create({ ownerId: 'acme', permissions: ['billing:read'] });
  * const result = await apiKeys.verify(key, { permissions: ['billing:read'] }); // result.code === 'VALID'
  */
 @Injectable()
-export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
+export class ApiKeyService {
   /** Every library event; never carries raw keys. */
   readonly events$: Observable<ApiKeyEvent>;
-  private readonly events = new Subject<ApiKeyEvent>();
-  private readonly format: KeyFormat;
-  private readonly hasher: KeyHasher;
-  private readonly store: ApiKeyStore;
-  private readonly lastUsed: LastUsedTracker;
-  private readonly verifier: ApiKeyVerifier;
-  private readonly logger = new Logger('ApiKeys');
 
   constructor(
-    @Inject(API_KEYS_DATA_SOURCE) dataSource: DataSource,
+    private readonly store: ApiKeyStore,
+    private readonly secrets: KeySecrets,
+    private readonly verifier: ApiKeyVerifier,
+    private readonly lastUsed: LastUsedTracker,
+    private readonly changes: ApiKeyChanges,
+    events: ApiKeyEvents,
     @Inject(API_KEYS_RESOLVED_OPTIONS) private readonly options: ResolvedApiKeysOptions,
-    @Inject(API_KEYS_RATE_LIMIT_STORAGE) rateLimitStorage: RateLimitStorage,
   ) {
-    this.format = new KeyFormat(options.keyPrefix, options.keyBytes, options.legacyKeyPattern);
-    this.hasher = new KeyHasher(options.pepper);
-    this.store = new ApiKeyStore(dataSource);
-    this.lastUsed = new LastUsedTracker(this.store, options.lastUsedWriteIntervalMs);
-    this.verifier = new ApiKeyVerifier(this.format, this.hasher, this.store, this.lastUsed, rateLimitStorage, options, (event) =>
-      this.emitRaw(event),
-    );
-    this.events$ = this.events.asObservable();
-  }
-
-  onModuleInit(): void {
-    this.lastUsed.start();
-  }
-
-  /** Writes pending `lastUsedAt` values before the DataSource closes. */
-  async onModuleDestroy(): Promise<void> {
-    await this.lastUsed.stop();
-  }
-
-  /** Whether a string carries this module's key prefix (or the legacy pattern). */
-  looksLikeKey(value: string): boolean {
-    return this.format.hasPrefix(value);
+    this.events$ = events.events$;
   }
 
   /** Issues a key. The raw `key` is in this answer only. */
   async create(input: CreateApiKeyInput, ctx: UpdateContext = {}): Promise<{ key: string; apiKey: ApiKey }> {
-    const key = this.format.generate();
-    const parsed = this.format.parse(key)!;
-    const stored = { ...this.hasher.hash(key), start: parsed.start, last4: parsed.last4 };
-    const apiKey = await this.insertKey(input, stored, ctx.ownerScoped ? 'owner' : 'admin');
-    this.emit('key.created', apiKey, ctx);
+    const { key, secret } = this.secrets.issue();
+    const apiKey = await this.insertKey(input, secret, ctx, ctx.ownerScoped ? 'owner' : 'admin', 'key.created');
     return { key, apiKey };
   }
 
@@ -120,28 +71,9 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
    * its SHA-256 hex hash (upgraded to the current version on its first verify).
    */
   async import(input: ImportApiKeyInput, ctx: ActorContext = {}): Promise<ApiKey> {
-    let stored: { hash: string; version: string; start: string; last4: string };
-    if (typeof input.key === 'string') {
-      const parsed = this.format.parse(input.key);
-      if (!parsed) {
-        throw ApiKeyValidationError.field('key', 'key matches neither the key format of keyPrefix nor legacyKeyPattern');
-      }
-      stored = { ...this.hasher.hash(input.key), start: parsed.start, last4: parsed.last4 };
-      // Under a pepper the same key may already be stored under another version (an older
-      // pepper, or its imported SHA-256 hash), which the unique index cannot see.
-      const candidates = this.hasher.candidates(input.key);
-      if (candidates.length > 1 && (await this.store.findByHashes(candidates.map((c) => c.hash)))) {
-        throw new KeyExistsError();
-      }
-    } else if (typeof input.hash === 'string' && /^[0-9a-f]{64}$/i.test(input.hash)) {
-      stored = { hash: input.hash.toLowerCase(), version: SHA256_HASH_VERSION, start: '', last4: '' };
-    } else {
-      throw ApiKeyValidationError.field('key', 'give either key (the raw key) or hash (its SHA-256 as 64 hex characters)');
-    }
+    const secret = await this.secrets.imported(input);
     const { key: _key, hash: _hash, ...rest } = input;
-    const apiKey = await this.insertKey(rest, stored);
-    this.emit('key.created', apiKey, ctx, { imported: true });
-    return apiKey;
+    return this.insertKey(rest, secret, ctx, 'admin', 'key.imported');
   }
 
   /**
@@ -162,73 +94,38 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
 
   /** A page of keys, newest first. Pass `nextCursor` back as `cursor` for the next page. */
   async list(query: ListApiKeysQuery = {}): Promise<ApiKeyPage> {
-    const limit = query.limit ?? DEFAULT_LIST_LIMIT;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      throw ApiKeyValidationError.field('limit', 'limit must be an integer from 1 to 100');
-    }
-    if (query.status !== undefined && !API_KEY_STATUSES.includes(query.status)) {
-      throw ApiKeyValidationError.field('status', `status must be one of ${API_KEY_STATUSES.join(', ')}`);
-    }
+    const checked = checkListQuery(query);
     // The SQL idle test reads the stored lastUsedAt while each item's status also counts this
     // instance's unwritten uses: write those first so the filter and the statuses agree.
-    if (query.status === 'active' || query.status === 'idle') await this.lastUsed.flush();
-    const rows = await this.store.list({
-      ownerId: query.ownerId === undefined ? undefined : checkOwnerId(query.ownerId),
-      namespace: checkLabel('namespace', query.namespace),
-      status: query.status,
-      cursor: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
-      limit: limit + 1,
-      now: this.options.clock.now(),
-    });
-    const page = rows.slice(0, limit);
+    if (checked.status === 'active' || checked.status === 'idle') await this.lastUsed.flush();
+    const rows = await this.store.list({ ...checked, limit: checked.limit + 1, now: this.options.clock.now() });
+    const page = rows.slice(0, checked.limit);
     const last = page[page.length - 1];
     return {
       items: page.map((key) => this.view(key)),
-      nextCursor: rows.length > limit ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+      nextCursor: rows.length > checked.limit ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
     };
   }
 
   /**
    * Changes a key: an omitted field is kept, `null` clears it, a value sets it. Only the
-   * changed columns are written. A change that changes nothing writes nothing.
+   * changed columns are written. A change that changes nothing writes (and records) nothing.
    */
   async update(id: string, patch: UpdateApiKeyInput, ctx: UpdateContext = {}): Promise<ApiKey> {
-    const now = this.options.clock.now();
-    const set = patchColumns(patch, now);
+    const set = patchColumns(patch, this.options.clock.now());
     const permissions = checkNames('permissions', patch.permissions);
     const roles = checkNames('roles', patch.roles);
-
-    const { before, after } = await this.store.writes.transaction(async (manager) => {
-      await this.store.lockKey(manager, id); // an update and a rotation of one key queue up
-      const before = await this.requireKey(id, manager);
-      // A rotated key is verified through its successor's row: its limits, grants and credits
-      // no longer apply, so changing them would answer 200 and change nothing.
-      const sent = LINEAGE_FIELDS.filter((field) => patch[field] !== undefined);
-      if (before.rotationGraceEndsAt !== null && sent.length > 0) {
-        throw new KeyRotatedError(sent, before.rotatedToId);
-      }
-      if (patch.enabled !== undefined && patch.enabled !== before.enabled) {
-        if (patch.enabled && ctx.ownerScoped && before.disabledBy === 'admin') {
-          throw new KeyDisabledByAdminError();
-        }
-        set.enabled = patch.enabled;
-        set.disabledBy = patch.enabled ? null : ctx.ownerScoped ? 'owner' : 'admin';
-      }
-      if (set.refillInterval && (set.remaining === undefined ? before.remaining : set.remaining) === null) {
-        throw ApiKeyValidationError.field('refill', 'a refill needs remaining credits: set remaining too');
-      }
-      const changed = changedColumns(before, set);
-      const grantsChanged =
-        (permissions !== undefined && !sameNames(permissions, directPermissionsOf(before))) ||
-        (roles !== undefined && !sameNames(roles, roleNamesOf(before)));
-      if (Object.keys(changed).length === 0 && !grantsChanged) return { before, after: before };
-      await this.store.updateColumns(manager, id, changed, now);
-      if (grantsChanged) await this.store.replaceGrants(manager, id, permissions, roles, now);
-      return { before, after: (await this.store.findById(id, manager))! };
+    const after = await this.changes.run(ctx, async (tx) => {
+      await this.store.lockKey(tx.manager, id); // an update and a rotation of one key queue up
+      const before = await this.requireKey(id, tx.manager);
+      const plan = planUpdate(before, patch, set, { permissions, roles }, ctx.ownerScoped === true);
+      if (plan.fields.length === 0) return before;
+      await this.store.updateColumns(tx.manager, id, plan.columns, tx.at);
+      if (plan.grants.permissions || plan.grants.roles) await this.store.replaceGrants(tx.manager, id, plan.grants.permissions, plan.grants.roles, tx.at);
+      tx.record({ action: 'key.updated', keyId: id, ownerId: before.ownerId, details: { changed: plan.fields, ...plan.grants } });
+      return (await this.store.findById(id, tx.manager))!;
     });
-    const view = this.view(after);
-    if (after !== before) this.emit('key.updated', view, ctx);
-    return view;
+    return this.view(after);
   }
 
   /**
@@ -238,82 +135,77 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
    */
   async rotate(id: string, options: { gracePeriodMs?: number } = {}, ctx: ActorContext = {}): Promise<{ key: string; apiKey: ApiKey }> {
     const gracePeriodMs = checkNonNegativeInteger('gracePeriodMs', options.gracePeriodMs) ?? 0;
-    const key = this.format.generate();
-    const parsed = this.format.parse(key)!;
-    const { version, hash } = this.hasher.hash(key);
-    const now = this.options.clock.now();
-    const successor = await this.store.writes.transaction(async (manager) => {
+    const { key, secret } = this.secrets.issue();
+    const successor = await this.changes.run(ctx, async (tx) => {
       // Lock first: the successor's foreign key to the old row takes a shared lock there,
       // and two rotations holding it would deadlock on the claim below (MySQL/MariaDB).
-      await this.store.lockKey(manager, id);
-      const old = await this.requireKey(id, manager);
+      await this.store.lockKey(tx.manager, id);
+      const old = await this.requireKey(id, tx.manager);
       if (old.revokedAt !== null || old.rotationGraceEndsAt !== null) throw new KeyNotRotatableError();
-      const next = successorRow(old, { hash, version, start: parsed.start, last4: parsed.last4 }, now);
-      await this.store.insert(manager, next, directPermissionsOf(old), roleNamesOf(old), now);
-      const claimed = await this.store.claimRotation(manager, id, next.id, now + gracePeriodMs, now);
-      if (!claimed) throw new KeyNotRotatableError(); // a concurrent rotation won
-      return (await this.store.findById(next.id, manager))!;
+      const next = successorRow(old, secret, tx.at);
+      await this.store.insert(tx.manager, next, directPermissionsOf(old), roleNamesOf(old), tx.at);
+      if (!(await this.store.claimRotation(tx.manager, id, next.id, tx.at + gracePeriodMs, tx.at))) {
+        throw new KeyNotRotatableError(); // a concurrent rotation won
+      }
+      tx.record({ action: 'key.rotated', keyId: next.id, ownerId: next.ownerId, details: { rotatedFromId: id, gracePeriodMs } });
+      return (await this.store.findById(next.id, tx.manager))!;
     });
-    const apiKey = this.view(successor);
-    this.emit('key.rotated', apiKey, ctx, { rotatedFromId: id, gracePeriodMs });
-    return { key, apiKey };
+    return { key, apiKey: this.view(successor) };
   }
 
-  /** Revokes a key. Idempotent: a revoked key is answered unchanged. */
+  /** Revokes a key. Idempotent: a revoked key is answered unchanged, and nothing is recorded. */
   async revoke(id: string, ctx: ActorContext = {}): Promise<ApiKey> {
-    const now = this.options.clock.now();
-    const { key, changed } = await this.store.writes.transaction(async (manager) => {
-      await this.requireKey(id, manager);
-      const changed = await this.store.revokeOne(manager, id, now);
-      return { key: (await this.store.findById(id, manager))!, changed };
+    const key = await this.changes.run(ctx, async (tx) => {
+      const before = await this.requireKey(id, tx.manager);
+      if (await this.store.revokeOne(tx.manager, id, tx.at)) tx.record({ action: 'key.revoked', keyId: id, ownerId: before.ownerId });
+      return (await this.store.findById(id, tx.manager))!;
     });
-    const view = this.view(key);
-    if (changed) this.emit('key.revoked', view, ctx);
-    return view;
+    return this.view(key);
   }
 
   /** Revokes every unrevoked key matching all given filters (at least one). Answers the count. */
   async revokeMany(filter: RevokeManyFilter, ctx: ActorContext = {}, options: RevokeManyOptions = {}): Promise<number> {
-    // A null filter is no filter: at least one must be given (SPEC §9), or nothing is revoked.
-    const ownerId = filter.ownerId == null ? undefined : checkOwnerId(filter.ownerId);
-    const namespace = filter.namespace == null ? undefined : checkLabel('namespace', filter.namespace);
-    const createdBefore = toEpochMs('createdBefore', filter.createdBefore) ?? undefined;
-    if (ownerId === undefined && namespace === undefined && createdBefore === undefined) {
-      throw ApiKeyValidationError.field('filter', 'give at least one of ownerId, namespace, createdBefore');
-    }
-    const now = this.options.clock.now();
-    const revoked = await this.store.writes.transaction((manager) =>
-      this.store.revokeMatching(manager, { ownerId, namespace, createdBefore, exceptLineageId: options.exceptLineageId }, now),
-    );
-    const actorId = ctx.actorId ?? 'system';
-    for (const row of revoked) {
-      this.emitRaw({ type: 'key.revoked', keyId: row.id, ownerId: row.ownerId, actorId, at: now, details: { bulk: true } });
-    }
-    return revoked.length;
+    const checked = checkRevokeFilter(filter);
+    return this.changes.run(ctx, async (tx) => {
+      const revoked = await this.store.revokeMatching(tx.manager, { ...checked, exceptLineageId: options.exceptLineageId }, tx.at);
+      if (revoked.length > 0) tx.record({ action: 'keys.revoked', details: { count: revoked.length, filter: filterDetails(checked) }, keys: revoked });
+      return revoked.length;
+    });
   }
 
   /** Hard-deletes keys revoked, expired or rotated more than `olderThanMs` ago. Answers the count. */
-  async purge(options: { olderThanMs: number }, _ctx: ActorContext = {}): Promise<number> {
+  async purge(options: { olderThanMs: number }, ctx: ActorContext = {}): Promise<number> {
     const olderThanMs = checkNonNegativeInteger('olderThanMs', options?.olderThanMs);
     if (olderThanMs == null) throw ApiKeyValidationError.field('olderThanMs', 'olderThanMs is required');
-    const cutoff = this.options.clock.now() - olderThanMs;
-    return this.store.writes.transaction((manager) => this.store.purge(manager, cutoff));
+    return this.changes.run(ctx, async (tx) => {
+      const purged = await this.store.purge(tx.manager, tx.at - olderThanMs);
+      if (purged.length > 0) tx.record({ action: 'keys.purged', details: { count: purged.length, olderThanMs }, keys: purged });
+      return purged.length;
+    });
   }
 
   /**
    * Sets the rate limits every key of an owner draws from, together with its own (`null` or
    * `[]` removes them). Counters are shared across the owner's keys.
    */
-  async setOwnerRateLimits(ownerId: string, rateLimits: RateLimitRule[] | null): Promise<{ ownerId: string; rateLimits: RateLimitRule[] }> {
+  async setOwnerRateLimits(ownerId: string, rateLimits: RateLimitRule[] | null, ctx: ActorContext = {}): Promise<{ ownerId: string; rateLimits: RateLimitRule[] }> {
     checkOwnerId(ownerId);
     const rules = rateLimits === null ? [] : checkRateLimits('rateLimits', rateLimits)!;
-    await this.store.writes.write(() => this.store.saveOwnerRateLimits(ownerId, rules));
+    await this.changes.run(ctx, async (tx) => {
+      await this.store.saveOwnerRateLimits(tx.manager, ownerId, rules);
+      tx.record({ action: 'owner.rate_limits_set', ownerId, details: { rateLimits: rules } });
+    });
     return { ownerId, rateLimits: rules };
   }
 
   /** Permissions of each named role that exists (unknown roles are absent). */
   rolePermissions(roles: string[]): Promise<Map<string, string[]>> {
     return this.store.findRolePermissions(roles);
+  }
+
+  /** Whether a string carries this module's key prefix (or the legacy pattern). */
+  looksLikeKey(value: string): boolean {
+    return this.secrets.looksLikeKey(value);
   }
 
   /** Shapes a stored row for callers, with this instance's unwritten last use. @internal */
@@ -326,15 +218,21 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     return this.lastUsed.flush();
   }
 
-  private async insertKey(input: CreateApiKeyInput, stored: StoredSecret, disabledBy: 'owner' | 'admin' = 'admin'): Promise<ApiKey> {
-    const now = this.options.clock.now();
+  private async insertKey(
+    input: CreateApiKeyInput,
+    secret: StoredSecret,
+    ctx: ActorContext,
+    disabledBy: 'owner' | 'admin',
+    action: 'key.created' | 'key.imported',
+  ): Promise<ApiKey> {
     const permissions = checkNames('permissions', input.permissions) ?? [];
     const roles = checkNames('roles', input.roles) ?? [];
-    const entity = newKeyRow(input, stored, now, disabledBy);
-    const saved = await this.store.writes
-      .transaction(async (manager) => {
-        await this.store.insert(manager, entity, permissions, roles, now);
-        return (await this.store.findById(entity.id, manager))!;
+    const row = newKeyRow(input, secret, this.options.clock.now(), disabledBy);
+    const saved = await this.changes
+      .run(ctx, async (tx) => {
+        await this.store.insert(tx.manager, row, permissions, roles, tx.at);
+        tx.record({ action, keyId: row.id, ownerId: row.ownerId, details: { namespace: row.namespace, permissions, roles } });
+        return (await this.store.findById(row.id, tx.manager))!;
       })
       .catch((error) => {
         if (isUniqueViolation(error)) throw new KeyExistsError();
@@ -348,21 +246,4 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     if (!key) throw new ApiKeyNotFoundError();
     return key;
   }
-
-  private emit(type: ApiKeyEventType, key: ApiKey, ctx: ActorContext, details?: Record<string, unknown>): void {
-    this.emitRaw({ type, keyId: key.id, ownerId: key.ownerId, actorId: ctx.actorId ?? 'system', at: this.options.clock.now(), details });
-  }
-
-  private emitRaw(event: ApiKeyEvent): void {
-    try {
-      this.options.onEvent?.(event);
-    } catch (error) {
-      this.logger.warn(`onEvent handler threw for ${event.type}: ${(error as Error).message}`);
-    }
-    this.events.next(event);
-  }
-}
-
-function sameNames(a: string[], b: string[]): boolean {
-  return a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 }

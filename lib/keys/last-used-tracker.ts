@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ApiKeyStore } from '../store/api-key.store.js';
 
 /**
@@ -7,7 +7,7 @@ import type { ApiKeyStore } from '../store/api-key.store.js';
  * reads the pending value so an unwritten use still counts.
  * @internal
  */
-export class LastUsedTracker {
+export class LastUsedTracker implements OnModuleInit, OnModuleDestroy {
   private pending = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -17,6 +17,15 @@ export class LastUsedTracker {
     private readonly store: ApiKeyStore,
     private readonly intervalMs: number,
   ) {}
+
+  onModuleInit(): void {
+    this.start();
+  }
+
+  /** Writes pending `lastUsedAt` values before the DataSource closes. */
+  onModuleDestroy(): Promise<void> {
+    return this.stop();
+  }
 
   start(): void {
     this.timer ??= setInterval(() => void this.flush(), this.intervalMs);

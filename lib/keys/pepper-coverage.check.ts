@@ -1,7 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import { API_KEYS_DATA_SOURCE, API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
-import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ApiKeyStore } from '../store/api-key.store.js';
 import { isStoreUnavailableError } from '../store/store-availability.js';
 import { KeyHasher } from './key-hasher.js';
@@ -17,15 +14,15 @@ export class PepperCoverageCheck implements OnApplicationBootstrap {
   private readonly logger = new Logger('ApiKeys');
 
   constructor(
-    @Inject(API_KEYS_DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(API_KEYS_RESOLVED_OPTIONS) private readonly options: ResolvedApiKeysOptions,
+    private readonly store: ApiKeyStore,
+    private readonly hasher: KeyHasher,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const known = new Set(new KeyHasher(this.options.pepper).knownVersions)
+    const known = new Set(this.hasher.knownVersions);
     let counts: Map<string, number>;
     try {
-      counts = await new ApiKeyStore(this.dataSource).countByHashVersion();
+      counts = await this.store.countByHashVersion();
     } catch (error) {
       if (isStoreUnavailableError(error)) return; // the store is down: verifies answer 503, not NOT_FOUND
       throw error;

@@ -1,4 +1,4 @@
-import { DEFAULT_SOURCES } from '../api-keys.options.js';
+import { DEFAULT_SOURCES } from '../api-keys.constants.js';
 import type { KeySource } from '../interfaces/api-keys-options.interface.js';
 import { API_KEY_SECURITY_SCHEME } from './openapi.constants.js';
 

@@ -22,7 +22,7 @@ const PERMISSION_GRANTS = 'api_key_permission_grants';
 const ROLE_GRANTS = 'api_key_role_grants';
 
 
-/** Keys revoked per UPDATE statement in a bulk revoke. */
+/** Keys revoked (or purged) per statement in a bulk change. */
 const REVOKE_BATCH = 500;
 
 /** Filters of a bulk revoke, checked (at least one is set). @internal */
@@ -151,24 +151,29 @@ export class ApiKeyStore {
     return rows;
   }
 
-  /** Hard-deletes keys revoked, expired or rotated at or before `cutoff`: how many. */
-  async purge(manager: EntityManager, cutoff: number): Promise<number> {
-    const result = await manager
-      .createQueryBuilder()
-      .delete()
-      .from(ApiKeyEntity)
+  /** Hard-deletes keys revoked, expired or rotated at or before `cutoff`: the keys it deleted. */
+  async purge(manager: EntityManager, cutoff: number): Promise<Array<{ id: string; ownerId: string }>> {
+    const query = manager
+      .createQueryBuilder(ApiKeyEntity, 'k')
+      .select('k.id', 'id')
+      .addSelect('k.owner_id', 'ownerId')
       .where(
         new Brackets((q) =>
-          q.where('revoked_at <= :cutoff', { cutoff }).orWhere('expires_at <= :cutoff').orWhere('rotation_grace_ends_at <= :cutoff'),
+          q.where('k.revoked_at <= :cutoff', { cutoff }).orWhere('k.expires_at <= :cutoff').orWhere('k.rotation_grace_ends_at <= :cutoff'),
         ),
-      )
-      .execute();
-    return result.affected ?? 0;
+      );
+    if (!this.writes.serializes) query.setLock('pessimistic_write');
+    const rows: Array<{ id: string; ownerId: string }> = await query.getRawMany();
+    for (let i = 0; i < rows.length; i += REVOKE_BATCH) {
+      const ids = rows.slice(i, i + REVOKE_BATCH).map((row) => row.id);
+      await manager.createQueryBuilder().delete().from(ApiKeyEntity).where('id IN (:...ids)', { ids }).execute();
+    }
+    return rows;
   }
 
   /** Creates the owner row if needed and sets its shared rate limits (only that column). */
-  async saveOwnerRateLimits(ownerId: string, rateLimits: RateLimitRule[]): Promise<void> {
-    await this.dataSource.getRepository(ApiKeyOwnerEntity).upsert({ ownerId, rateLimits }, ['ownerId']);
+  async saveOwnerRateLimits(manager: EntityManager, ownerId: string, rateLimits: RateLimitRule[]): Promise<void> {
+    await manager.getRepository(ApiKeyOwnerEntity).upsert({ ownerId, rateLimits }, ['ownerId']);
   }
 
   /** Permissions of each named role that exists. */

@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { API_KEYS_DATA_SOURCE, API_KEYS_STRUCTURAL_OPTIONS } from '../api-keys.internal-constants.js';
-import { API_KEYS_ENTITIES } from '../entities/index.js';
+import { API_KEYS_DATA_SOURCE, API_KEYS_ENTITY_LIST, API_KEYS_STRUCTURAL_OPTIONS } from '../api-keys.internal-constants.js';
 import { EXACT_MATCH_PROPERTIES } from '../entities/exact-match.decorator.js';
 import type { ApiKeysStructuralOptions } from '../interfaces/api-keys-options.interface.js';
 import { ApiKeyStore } from './api-key.store.js';
@@ -21,11 +20,13 @@ export class SchemaCheck implements OnModuleInit {
   constructor(
     @Inject(API_KEYS_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(API_KEYS_STRUCTURAL_OPTIONS) private readonly structural: Required<Pick<ApiKeysStructuralOptions, 'dataSource'>>,
+    @Inject(API_KEYS_ENTITY_LIST) private readonly entities: Function[],
+    private readonly store: ApiKeyStore,
   ) {}
 
   async onModuleInit(): Promise<void> {
     const name = this.structural.dataSource;
-    const missing = API_KEYS_ENTITIES.filter((entity) => !this.dataSource.hasMetadata(entity)).map((e) => e.name);
+    const missing = this.entities.filter((entity) => !this.dataSource.hasMetadata(entity)).map((e) => e.name);
     if (missing.length > 0) {
       throw new Error(
         `nest-api-keys: API_KEYS_ENTITIES is not registered on DataSource '${name}' (missing ${missing.join(', ')}): ` +
@@ -40,7 +41,7 @@ export class SchemaCheck implements OnModuleInit {
     }
     try {
       // The verify lookup's own statements: a table or a column a migration adds is missing.
-      await new ApiKeyStore(this.dataSource).probeKeyLookup();
+      await this.store.probeKeyLookup();
     } catch (error) {
       if (isStoreUnavailableError(error)) return; // an outage at boot answers 503 later, not a crash
       throw new Error(
@@ -57,7 +58,7 @@ export class SchemaCheck implements OnModuleInit {
    */
   private async checkExactComparison(name: string): Promise<void> {
     if (sqlFamilyOf(this.dataSource.options.type) !== 'mysql') return;
-    const wanted = EXACT_MATCH_PROPERTIES.filter(({ target }) => API_KEYS_ENTITIES.includes(target as never)).map(({ target, propertyName }) => {
+    const wanted = EXACT_MATCH_PROPERTIES.filter(({ target }) => this.entities.includes(target)).map(({ target, propertyName }) => {
       const metadata = this.dataSource.getMetadata(target);
       return { table: metadata.tableName, column: metadata.findColumnWithPropertyName(propertyName)!.databaseName };
     });

@@ -1,20 +1,18 @@
 import { Logger } from '@nestjs/common';
 import type { ApiKeyEntity } from '../entities/api-key.entity.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
-import type { RateLimitStorage } from '../interfaces/quota.interface.js';
 import type { VerifyOptions, VerifyResult } from '../interfaces/verify-result.interface.js';
 import { checkNonNegativeInteger } from '../keys/api-key-input.js';
 import { effectivePermissionsOf, roleNamesOf, toPrincipal } from '../keys/api-key.view.js';
 import type { KeyFormat } from '../keys/key-format.js';
 import type { HashCandidate, KeyHasher } from '../keys/key-hasher.js';
 import type { LastUsedTracker } from '../keys/last-used-tracker.js';
-import { CreditLedger } from '../quotas/credit-ledger.js';
-import { RateLimiter, type RateLimitBucket } from '../quotas/rate-limiter.js';
+import type { CreditLedger } from '../quotas/credit-ledger.js';
+import type { RateLimiter, RateLimitBucket } from '../quotas/rate-limiter.js';
 import type { ApiKeyStore } from '../store/api-key.store.js';
 import { withStoreDeadline, type Deadline } from '../store/store-availability.js';
-import { FailureNotifier } from './failure-notifier.js';
+import type { FailureNotifier } from './failure-notifier.js';
 import { ipAllowed } from './ip-allow-list.js';
-import type { ApiKeyEvent } from '../interfaces/api-key-event.interface.js';
 import { runKeyChecks } from './verify-chain.js';
 import { VERIFY_MESSAGES, type VerifyCode } from './verify-codes.js';
 
@@ -32,9 +30,6 @@ const MAX_SPEND_ATTEMPTS = 3;
  * @internal
  */
 export class ApiKeyVerifier {
-  private readonly rateLimiter: RateLimiter;
-  private readonly ledger: CreditLedger;
-  private readonly failures: FailureNotifier;
   private readonly logger = new Logger('ApiKeys');
 
   constructor(
@@ -42,14 +37,11 @@ export class ApiKeyVerifier {
     private readonly hasher: KeyHasher,
     private readonly store: ApiKeyStore,
     private readonly lastUsed: LastUsedTracker,
-    rateLimitStorage: RateLimitStorage,
+    private readonly rateLimiter: RateLimiter,
+    private readonly ledger: CreditLedger,
+    private readonly failures: FailureNotifier,
     private readonly options: ResolvedApiKeysOptions,
-    emit: (event: ApiKeyEvent) => void,
-  ) {
-    this.rateLimiter = new RateLimiter(rateLimitStorage, options.clock);
-    this.ledger = new CreditLedger(store);
-    this.failures = new FailureNotifier(options.clock, emit);
-  }
+  ) {}
 
   async verify(raw: string, options: VerifyOptions): Promise<VerifyResult> {
     const cost = checkNonNegativeInteger('cost', options.cost) ?? 1;

@@ -1,0 +1,35 @@
+import { adminFeature } from './admin/admin.feature.js';
+import type { ApiKeysFeature } from './api-keys.feature.js';
+import { changesFeature } from './changes/changes.feature.js';
+import { keysFeature } from './keys/keys.feature.js';
+import { quotasFeature } from './quotas/quotas.feature.js';
+
+/**
+ * Every feature of the module, in the order their change hooks run (the audit writer, when
+ * present, comes before the event publisher). `ApiKeysModule` is assembled from this list.
+ * @internal
+ */
+export const FEATURES: readonly ApiKeysFeature[] = [keysFeature, quotasFeature, adminFeature, changesFeature];
+
+/** Trailing epoch-ms of a migration's class name: the order migrations run in. */
+const timestampOf = (migration: Function) => Number(/(\d+)$/.exec(migration.name)?.[1] ?? 0);
+
+/**
+ * Every entity of the library: spread it into the host's TypeORM `entities`.
+ *
+ * @example
+ * TypeOrmModule.forRoot({ type: 'postgres', entities: [...API_KEYS_ENTITIES, ...yours] })
+ */
+export const API_KEYS_ENTITIES: Function[] = FEATURES.flatMap((feature) => feature.entities ?? []);
+
+/**
+ * The library's TypeORM migrations, in order, for PostgreSQL, MySQL/MariaDB and SQLite. Add
+ * them to the host DataSource's `migrations` and run them like the host's own.
+ *
+ * @example
+ * new DataSource({ type: 'postgres', entities: [...API_KEYS_ENTITIES], migrations: [...API_KEYS_MIGRATIONS, ...yours] })
+ */
+export const API_KEYS_MIGRATIONS: Function[] = FEATURES.flatMap((feature) => feature.migrations ?? []).sort((a, b) => timestampOf(a) - timestampOf(b));
+
+/** Names of every runtime option a feature reads. */
+export const RUNTIME_OPTION_NAMES: readonly string[] = FEATURES.flatMap((feature) => feature.options ?? []);
