@@ -248,7 +248,7 @@ describe('admin page in root mode (real browser, express)', () => {
     await page.getByText('Copied to the clipboard.').waitFor();
     await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(raw);
     await page.getByRole('button', { name: 'Done' }).click();
-    await expect(shown.count()).resolves.toBe(0);
+    await shown.waitFor({ state: 'detached' }); // a dialog leaves the DOM on its (queued) close event
     // Focus goes back where it came from.
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Create key');
     await rowOf(page, 'deploy-bot').waitFor();
@@ -310,7 +310,7 @@ describe('admin page in root mode (real browser, express)', () => {
     // The safe choice has the focus; cancelling changes nothing and focus returns.
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Cancel');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    await expect(dialog.count()).resolves.toBe(0);
+    await dialog.waitFor({ state: 'detached' }); // a dialog leaves the DOM on its (queued) close event
     await expect(page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).resolves.toBe('Revoke revoke-me');
     expect(await keyRow(t.dataSource, apiKey.id)).toMatchObject({ revoked_at: null });
 
@@ -400,7 +400,7 @@ describe('admin page in root mode (real browser, express)', () => {
     await expect(dialog.getByRole('alert').textContent()).resolves.toBe(api.body.message);
     expect(await keys().count()).toBe(before);
     await page.keyboard.press('Escape');
-    await expect(dialog.count()).resolves.toBe(0);
+    await dialog.waitFor({ state: 'detached' }); // a dialog leaves the DOM on its (queued) close event
     expect(unexpectedErrors(browser.errors, [400])).toEqual([]);
   });
 
@@ -420,7 +420,7 @@ describe('admin page in root mode (real browser, express)', () => {
     await page.getByTestId('new-key').waitFor();
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Copy');
     await page.keyboard.press('Escape');
-    await expect(page.getByTestId('new-key').count()).resolves.toBe(0);
+    await page.getByTestId('new-key').waitFor({ state: 'detached' }); // a dialog leaves the DOM on its (queued) close event
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Create key');
     await expect(keys().countBy({ name: 'typed-bot', ownerId: 'kbd' })).resolves.toBe(1);
     expect(unexpectedErrors(browser.errors)).toEqual([]);

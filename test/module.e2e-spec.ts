@@ -43,9 +43,13 @@ async function boot(
 ): Promise<Booted> {
   const database = await createTestDatabase(config.typeorm);
   let dataSource: DataSource | undefined;
+  let initializing: Promise<unknown> | undefined;
   let app: INestApplication | undefined;
   const cleanup = async () => {
     await app?.close().catch(() => undefined);
+    // A boot that failed elsewhere can leave the DataSource still connecting (or migrating):
+    // let it settle before dropping its database, or it fails after the suite has ended.
+    await initializing?.catch(() => undefined);
     if (dataSource?.isInitialized) await dataSource.destroy().catch(() => undefined);
     await database.drop();
   };
@@ -53,10 +57,12 @@ async function boot(
     const moduleRef = await Test.createTestingModule({
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => database.options as any,
+          // No retries: a failed connection fails the boot at once, never after the test.
+          useFactory: () => ({ ...database.options, retryAttempts: 0 }) as any,
           dataSourceFactory: async (options) => {
             dataSource = new DataSource(options!);
-            return dataSource.initialize();
+            initializing = dataSource.initialize();
+            return initializing as Promise<DataSource>;
           },
         }),
         apiKeysModule,

@@ -1,4 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { authenticatedRequestOf } from './authenticated-request.js';
 import { REQUEST_VERIFICATION_PROPERTY } from '../api-keys.constants.js';
 
 /**
@@ -8,5 +9,5 @@ import { REQUEST_VERIFICATION_PROPERTY } from '../api-keys.constants.js';
  * @Get('quota') quota(@ApiKeyVerification() result: VerifyResult) { return result.remaining; }
  */
 export const ApiKeyVerification = createParamDecorator((_: unknown, context: ExecutionContext) => {
-  return context.switchToHttp().getRequest()[REQUEST_VERIFICATION_PROPERTY];
+  return authenticatedRequestOf(context)?.[REQUEST_VERIFICATION_PROPERTY];
 });

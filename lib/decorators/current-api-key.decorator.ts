@@ -1,4 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { authenticatedRequestOf } from './authenticated-request.js';
 import { REQUEST_API_KEY_PROPERTY } from '../api-keys.constants.js';
 
 /**
@@ -9,5 +10,5 @@ import { REQUEST_API_KEY_PROPERTY } from '../api-keys.constants.js';
  * @Get('me') me(@CurrentApiKey() key: ApiKeyPrincipal) { return key.ownerId; }
  */
 export const CurrentApiKey = createParamDecorator((_: unknown, context: ExecutionContext) => {
-  return context.switchToHttp().getRequest()[REQUEST_API_KEY_PROPERTY];
+  return authenticatedRequestOf(context)?.[REQUEST_API_KEY_PROPERTY];
 });

@@ -57,7 +57,7 @@ export async function createTestApp(config: TestAppOptions = {}): Promise<TestAp
     : ApiKeysModule.forRoot({ ...config.options, ...structural, ...dataSourceOption });
   const moduleRef = await Test.createTestingModule({
     imports: [
-      TypeOrmModule.forRoot({ ...database.options, ...(name ? { name } : {}) } as any),
+      TypeOrmModule.forRoot({ ...database.options, retryAttempts: 0, ...(name ? { name } : {}) } as any),
       apiKeysModule,
       ...(config.imports ?? []),
     ],
