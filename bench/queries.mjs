@@ -23,7 +23,6 @@ const logger = {
 };
 
 const database = await createBenchDatabase(args.db, 'benchq');
-const { name } = database;
 class QueriesModule {}
 Module({
   imports: [

@@ -32,7 +32,8 @@ export type { AdminPageContext } from './admin/ui/admin-page.interface.js';
 export { ApiKeyService } from './keys/api-key.service.js';
 export { KEY_PREFIX_PATTERN } from './keys/key-format.js';
 export { SHA256_HASH_VERSION } from './keys/key-hasher.js';
-export { VERIFY_CODES, VERIFY_MESSAGES, type VerifyCode, type GuardOnlyCode } from './verification/verify-codes.js';
+export { VERIFY_CODES, type VerifyCode, type GuardOnlyCode } from './interfaces/verify-code.interface.js';
+export { VERIFY_MESSAGES } from './verification/verify-codes.js';
 export { InMemoryRateLimitStorage } from './quotas/in-memory-rate-limit.storage.js';
 export type { FailedAttempts } from './quotas/failed-attempts.js';
 export {

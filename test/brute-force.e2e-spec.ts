@@ -1,5 +1,4 @@
 import request from 'supertest';
-import type { Logger as TypeOrmLogger } from 'typeorm';
 import { VERIFY_MESSAGES, type ApiKeysModuleOptions } from '../lib/index.js';
 import { KeyFormat } from '../lib/keys/key-format.js';
 import { lane } from './utils/databases.js';
@@ -176,7 +175,7 @@ describe.each(PLATFORMS)(`brute-force protection on %s (${lane})`, (platform: Pl
 
 describe(`failedAttempts: false on ${lane}`, () => {
   let h: Harness;
-  let now = START;
+  const now = START;
 
   beforeAll(async () => {
     h = await startApp('express', { now: () => now }, { failedAttempts: false });

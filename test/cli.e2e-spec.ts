@@ -11,7 +11,6 @@ import { createTestApp, type TestApp } from './utils/test-app.js';
 
 const DAY = 86_400_000;
 const PEPPER = 'cli-test-pepper-0123456789abcdef';
-const KEY_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The boot warning the CLI rightly prints when run without the app's options on a database

@@ -3,7 +3,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
-import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ApiKeyEntity, ApiKeyService, ApiKeysModule } from '../lib/index.js';
 import { KeyFormat } from '../lib/keys/key-format.js';
 import { DemoController, GlobalGuardedController, OpenController } from './fixtures/demo.controller.js';

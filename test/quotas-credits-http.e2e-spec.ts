@@ -1,6 +1,5 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import request from 'supertest';
-import type { Logger as TypeOrmLogger } from 'typeorm';
 import { ApiKeyEntity, VERIFY_MESSAGES, type AdminActor } from '../lib/index.js';
 import { QuotaController } from './fixtures/quota.controller.js';
 import { lane } from './utils/databases.js';

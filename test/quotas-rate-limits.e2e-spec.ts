@@ -351,7 +351,7 @@ describe(`rate limits in verify on ${lane}`, () => {
 
 describe(`defaultRateLimits on ${lane}`, () => {
   let t: TestApp;
-  let now = START;
+  const now = START;
 
   beforeAll(async () => {
     t = await createTestApp({
@@ -387,7 +387,7 @@ describe(`defaultRateLimits on ${lane}`, () => {
 });
 
 describe(`the host's ThrottlerStorage on ${lane}`, () => {
-  let now = START;
+  const now = START;
   const clock = { now: () => now };
   let t: TestApp | undefined;
   afterEach(async () => {

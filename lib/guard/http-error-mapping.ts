@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import type { GuardOnlyCode, VerifyCode } from '../verification/verify-codes.js';
+import type { GuardOnlyCode, VerifyCode } from '../interfaces/verify-code.interface.js';
 import { VERIFY_MESSAGES } from '../verification/verify-codes.js';
 import type { RateLimitState } from '../interfaces/verify-result.interface.js';
 import { API_KEYS_ERROR_STATUS } from '../api-keys.errors.js';

@@ -1,5 +1,5 @@
 import type { ApiKeyPrincipal } from './api-key-principal.interface.js';
-import type { VerifyCode } from '../verification/verify-codes.js';
+import type { VerifyCode } from './verify-code.interface.js';
 
 /** Options of `ApiKeyService.verify`. */
 export interface VerifyOptions {

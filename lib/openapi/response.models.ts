@@ -4,14 +4,14 @@ import { API_KEY_STATUSES, type ApiKey, type ApiKeyPage } from '../interfaces/ap
 import type { ApiKeyPrincipal } from '../interfaces/api-key-principal.interface.js';
 import { REFILL_INTERVALS, type RateLimitRule, type RefillState } from '../interfaces/quota.interface.js';
 import type { RateLimitState, VerifyResult } from '../interfaces/verify-result.interface.js';
-import { VERIFY_CODES } from '../verification/verify-codes.js';
+import { VERIFY_CODES } from '../interfaces/verify-code.interface.js';
 import type { OpenApiSchema, PropertyOptions } from './openapi-schema.js';
 import { loadSwagger } from './swagger.loader.js';
 
 /** A property of a response model: a schema, or another model (a list of it with `isArray`). */
 type ModelProperty = OpenApiSchema & { model?: Function; isArray?: boolean; optional?: true };
 
-type OptionalKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : never }[keyof T];
+type OptionalKeys<T> = { [K in keyof T]-?: Record<never, never> extends Pick<T, K> ? K : never }[keyof T];
 
 /**
  * A model's properties, one per key of the TypeScript type it documents: the compiler keeps them

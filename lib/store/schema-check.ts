@@ -47,6 +47,7 @@ export class SchemaCheck implements OnModuleInit {
       throw new Error(
         `nest-api-keys: the API key tables on DataSource '${name}' are missing or out of date (${(error as Error).message}): ` +
           `run API_KEYS_MIGRATIONS (or synchronize: true in development).`,
+        { cause: error },
       );
     }
     await this.checkExactComparison(name);

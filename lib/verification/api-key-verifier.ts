@@ -14,7 +14,8 @@ import { withStoreDeadline, type Deadline } from '../store/store-availability.js
 import type { FailureNotifier } from './failure-notifier.js';
 import { ipAllowed } from './ip-allow-list.js';
 import { runKeyChecks } from './verify-chain.js';
-import { VERIFY_MESSAGES, type VerifyCode } from './verify-codes.js';
+import type { VerifyCode } from '../interfaces/verify-code.interface.js';
+import { VERIFY_MESSAGES } from './verify-codes.js';
 
 /** A rotated key's successors are followed at most this far (A → B → C …). */
 const MAX_LINEAGE_DEPTH = 8;

@@ -3,7 +3,8 @@ import { T0, keyEntity, perms, roles } from '../../test/fixtures/key-entity.js';
 import { effectivePermissionsOf, roleNamesOf } from '../keys/api-key.view.js';
 import type { VerifyOptions } from '../interfaces/verify-result.interface.js';
 import { KEY_CHECKS, runKeyChecks, type VerifySubject } from './verify-chain.js';
-import { VERIFY_CODES, VERIFY_MESSAGES } from './verify-codes.js';
+import { VERIFY_CODES } from '../interfaces/verify-code.interface.js';
+import { VERIFY_MESSAGES } from './verify-codes.js';
 
 const HOUR = 60 * 60 * 1000;
 const keyRow = keyEntity;

@@ -3,7 +3,7 @@ import { satisfiesRequirement } from '../rbac/permission-matcher.js';
 import type { VerifyOptions } from '../interfaces/verify-result.interface.js';
 import { isIdle } from '../keys/api-key.view.js';
 import { ipAllowed } from './ip-allow-list.js';
-import type { VerifyCode } from './verify-codes.js';
+import type { VerifyCode } from '../interfaces/verify-code.interface.js';
 
 /**
  * What the checks look at: the presented key and, when it was rotated, its successors. The
