@@ -29,7 +29,10 @@ const base = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 };
 
-const lanes = (process.env.API_KEYS_TEST_LANES || 'sqlite,postgres,mariadb').split(',').map((s) => s.trim()).filter(Boolean);
+const lanes = (process.env.API_KEYS_TEST_LANES || 'sqlite,postgres,mariadb')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 
 module.exports = {
   testTimeout: 60000,

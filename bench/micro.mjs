@@ -17,16 +17,17 @@ import { createBenchDatabase } from './bench-database.mjs';
 const { values: args } = parseArgs({ options: { db: { type: 'string', default: 'sqlite' }, n: { type: 'string', default: '2000' } } });
 const N = Number(args.n);
 // The relations the library loads with a key (lib/store/api-key.store.ts).
-const KEY_RELATIONS = { permissionGrants: { permission: true }, roleGrants: { role: { permissionGrants: { permission: true } } }, owner: true };
+const KEY_RELATIONS = {
+  permissionGrants: { permission: true },
+  roleGrants: { role: { permissionGrants: { permission: true } } },
+  owner: true,
+};
 
 const database = await createBenchDatabase(args.db, 'benchm');
 const { name } = database;
 class MicroModule {}
 Module({
-  imports: [
-    TypeOrmModule.forRoot({ ...database.options }),
-    ApiKeysModule.forRoot({}),
-  ],
+  imports: [TypeOrmModule.forRoot({ ...database.options }), ApiKeysModule.forRoot({})],
 })(MicroModule);
 const app = await NestFactory.createApplicationContext(MicroModule, { logger: ['error', 'warn'] });
 const apiKeys = app.get(ApiKeyService);
@@ -59,7 +60,9 @@ console.log('| step | µs/call |');
 console.log('|---|---:|');
 await time('ApiKeyService.verify (key without quotas)', () => apiKeys.verify(key));
 await time('ApiKeyService.verify (key with credits, cost 1)', () => apiKeys.verify(credited.key));
-await time('TypeORM findOne + relations (the lookup before KeyLoader)', () => repo.findOne({ where: { hash: In([hash]) }, relations: KEY_RELATIONS }));
+await time('TypeORM findOne + relations (the lookup before KeyLoader)', () =>
+  repo.findOne({ where: { hash: In([hash]) }, relations: KEY_RELATIONS }),
+);
 await time('TypeORM findOne, no relations', () => repo.findOne({ where: { hash: In([hash]) } }));
 await time('raw SELECT * by hash (dataSource.query)', () => dataSource.query(`SELECT * FROM ${table} WHERE hash = ${param}`, [hash]));
 await time('SHA-256 of the key', async () => createHash('sha256').update(key).digest('hex'));

@@ -37,7 +37,10 @@ export function summarizeProfile(file) {
   }
   const label = (n) => {
     const { functionName, url, lineNumber } = n.callFrame;
-    return { name: functionName || '(anonymous)', where: url ? `${url.replace(/^.*?(node_modules\/|\/dist\/)/, '$1')}:${lineNumber + 1}` : '' };
+    return {
+      name: functionName || '(anonymous)',
+      where: url ? `${url.replace(/^.*?(node_modules\/|\/dist\/)/, '$1')}:${lineNumber + 1}` : '',
+    };
   };
 
   let busy = 0;

@@ -25,10 +25,7 @@ const logger = {
 const database = await createBenchDatabase(args.db, 'benchq');
 class QueriesModule {}
 Module({
-  imports: [
-    TypeOrmModule.forRoot({ ...database.options, logging: ['query'], logger }),
-    ApiKeysModule.forRoot({}),
-  ],
+  imports: [TypeOrmModule.forRoot({ ...database.options, logging: ['query'], logger }), ApiKeysModule.forRoot({})],
 })(QueriesModule);
 const app = await NestFactory.createApplicationContext(QueriesModule, { logger: ['error', 'warn'] });
 const apiKeys = app.get(ApiKeyService);

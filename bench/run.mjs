@@ -36,7 +36,11 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
   },
 });
-const list = (value) => value.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const connections = Number(args.connections);
 const duration = Number(args.duration);
 const warmup = Number(args.warmup);
@@ -141,12 +145,31 @@ const versionOf = (pkg) => {
   }
 };
 const versions = Object.fromEntries(
-  ['@nestjs/core', '@nestjs/platform-express', '@nestjs/platform-fastify', 'express', 'fastify', 'typeorm', '@nestjs/typeorm', 'better-sqlite3', 'pg', 'autocannon'].map((p) => [p, versionOf(p)]),
+  [
+    '@nestjs/core',
+    '@nestjs/platform-express',
+    '@nestjs/platform-fastify',
+    'express',
+    'fastify',
+    'typeorm',
+    '@nestjs/typeorm',
+    'better-sqlite3',
+    'pg',
+    'autocannon',
+  ].map((p) => [p, versionOf(p)]),
 );
 versions.node = process.version;
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`;
-console.log(`date ${new Date().toISOString()}; ${machine}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', '));
+console.log(
+  `date ${new Date().toISOString()}; ${machine}; load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  Object.entries(versions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', '),
+);
 const results = { date: new Date().toISOString(), machine, versions, connections, duration, warmup, runs, tables: [], profiles: [] };
 for (const db of list(args.dbs)) {
   for (const platform of list(args.platforms)) {
@@ -162,7 +185,9 @@ for (const db of list(args.dbs)) {
     for (const r of rows) {
       console.log(`| ${r.variant} | ${r.rps.toFixed(0)} | ${r.p99} | ${r.ratio?.toFixed(2)} | ${r.p99Ratio?.toFixed(2)} |`);
     }
-    console.log(`1-min load average ${load.before.toFixed(2)} → ${load.after.toFixed(2)}${stats.journal ? `; SQLite journal_mode ${stats.journal}` : ''}`);
+    console.log(
+      `1-min load average ${load.before.toFixed(2)} → ${load.after.toFixed(2)}${stats.journal ? `; SQLite journal_mode ${stats.journal}` : ''}`,
+    );
     if (stats.creditsSpent !== undefined) console.log(`credits: ${stats.creditsServed} answered 2xx, ${stats.creditsSpent} spent`);
     for (const p of profiles) {
       console.log(`\nprofile ${platform} / ${db} / ${p.variant} (${p.busyMs.toFixed(0)} ms busy): top self time`);

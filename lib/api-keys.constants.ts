@@ -27,4 +27,7 @@ export const DEFAULT_STORE_TIMEOUT_MS = 1000;
 export const DEFAULT_LAST_USED_WRITE_INTERVAL_MS = 60_000;
 export const DEFAULT_NAMESPACE = 'default';
 /** Where the guard looks for a key unless `sources` says otherwise: `x-api-key`, then Bearer. */
-export const DEFAULT_SOURCES: Array<{ in: 'header'; name: string } | { in: 'bearer' }> = [{ in: 'header', name: 'x-api-key' }, { in: 'bearer' }];
+export const DEFAULT_SOURCES: Array<{ in: 'header'; name: string } | { in: 'bearer' }> = [
+  { in: 'header', name: 'x-api-key' },
+  { in: 'bearer' },
+];

@@ -29,7 +29,9 @@ export const API_KEYS_ENTITIES: Function[] = FEATURES.flatMap((feature) => featu
  * @example
  * new DataSource({ type: 'postgres', entities: [...API_KEYS_ENTITIES], migrations: [...API_KEYS_MIGRATIONS, ...yours] })
  */
-export const API_KEYS_MIGRATIONS: Function[] = FEATURES.flatMap((feature) => feature.migrations ?? []).sort((a, b) => timestampOf(a) - timestampOf(b));
+export const API_KEYS_MIGRATIONS: Function[] = FEATURES.flatMap((feature) => feature.migrations ?? []).sort(
+  (a, b) => timestampOf(a) - timestampOf(b),
+);
 
 /** Names of every runtime option a feature reads. */
 export const RUNTIME_OPTION_NAMES: readonly string[] = FEATURES.flatMap((feature) => feature.options ?? []);

@@ -53,8 +53,7 @@ export class ApiKeysModule extends ApiKeysConfigurableModule {
       { provide: API_KEYS_STRUCTURAL_OPTIONS, useValue: { ...structural, dataSource } },
       {
         provide: API_KEYS_RESOLVED_OPTIONS,
-        useFactory: (options: ApiKeysModuleOptions) =>
-          resolveOptions(options, { fromFactory: form === 'forRootAsync' }),
+        useFactory: (options: ApiKeysModuleOptions) => resolveOptions(options, { fromFactory: form === 'forRootAsync' }),
         inject: [API_KEYS_MODULE_OPTIONS],
       },
       { provide: API_KEYS_DATA_SOURCE, useExisting: getDataSourceToken(dataSource) },
@@ -74,7 +73,11 @@ export class ApiKeysModule extends ApiKeysConfigurableModule {
     const imports: NonNullable<DynamicModule['imports']> = [core];
     if (admin) {
       imports.push(
-        ApiKeysAdminModule.register(admin, core, FEATURES.flatMap((feature) => feature.adminControllers ?? [])),
+        ApiKeysAdminModule.register(
+          admin,
+          core,
+          FEATURES.flatMap((feature) => feature.adminControllers ?? []),
+        ),
         RouterModule.register([{ path: admin.path, module: ApiKeysAdminModule }]),
       );
     }

@@ -24,7 +24,9 @@ describe('resolveOptions', () => {
   });
 
   it('refuses structural options that came from a forRootAsync factory, saying where they go', () => {
-    expect(() => resolveOptions({ globalGuard: true } as never, { fromFactory: true })).toThrow(/globalGuard came from the forRootAsync factory.*next to useFactory/);
+    expect(() => resolveOptions({ globalGuard: true } as never, { fromFactory: true })).toThrow(
+      /globalGuard came from the forRootAsync factory.*next to useFactory/,
+    );
     expect(() => resolveOptions({ keyPrefix: 'sk_live' }, { fromFactory: true })).not.toThrow();
   });
 

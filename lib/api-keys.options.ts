@@ -36,7 +36,9 @@ export interface ResolvedApiKeysOptions {
 }
 
 /** Options that shape the module itself: plain values, read before any factory runs. */
-const STRUCTURAL_OPTIONS = new Set<string>(['isGlobal', 'dataSource', 'globalGuard', 'admin'] satisfies Array<keyof ApiKeysStructuralOptions>);
+const STRUCTURAL_OPTIONS = new Set<string>(['isGlobal', 'dataSource', 'globalGuard', 'admin'] satisfies Array<
+  keyof ApiKeysStructuralOptions
+>);
 
 /**
  * Merges defaults over the caller's options and fails fast on values that cannot work. In
@@ -58,7 +60,9 @@ export function resolveOptions(
   }
   const unknown = Object.keys(options).filter((name) => !runtime.has(name) && !STRUCTURAL_OPTIONS.has(name));
   if (unknown.length > 0) {
-    throw new Error(`nest-api-keys: unknown or not yet supported option(s): ${unknown.join(', ')}. See the README's configuration reference.`);
+    throw new Error(
+      `nest-api-keys: unknown or not yet supported option(s): ${unknown.join(', ')}. See the README's configuration reference.`,
+    );
   }
   const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   if (!KEY_PREFIX_PATTERN.test(keyPrefix)) {

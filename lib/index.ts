@@ -36,11 +36,7 @@ export { VERIFY_CODES, type VerifyCode, type GuardOnlyCode } from './interfaces/
 export { VERIFY_MESSAGES } from './verification/verify-codes.js';
 export { InMemoryRateLimitStorage } from './quotas/in-memory-rate-limit.storage.js';
 export type { FailedAttempts } from './quotas/failed-attempts.js';
-export {
-  RedisThrottlerStorage,
-  type RedisScriptClient,
-  type RedisThrottlerStorageOptions,
-} from './quotas/redis-throttler.storage.js';
+export { RedisThrottlerStorage, type RedisScriptClient, type RedisThrottlerStorageOptions } from './quotas/redis-throttler.storage.js';
 export { periodStart, nextPeriodStart } from './quotas/refill-period.js';
 export { grantCovers, grantsCover, satisfiesRequirement, PERMISSION_NAME_PATTERN } from './rbac/permission-matcher.js';
 
@@ -56,20 +52,11 @@ export { CurrentApiKey } from './decorators/current-api-key.decorator.js';
 export { ApiKeyVerification } from './decorators/api-key-verification.decorator.js';
 
 export { ApiKeyAuth } from './openapi/api-key-auth.decorator.js';
-export {
-  addApiKeySecurity,
-  type ApiKeySecurityDocumentBuilder,
-  type ApiKeySecurityOptions,
-} from './openapi/add-api-key-security.js';
+export { addApiKeySecurity, type ApiKeySecurityDocumentBuilder, type ApiKeySecurityOptions } from './openapi/add-api-key-security.js';
 export { API_KEYS_OPENAPI_TAG, API_KEY_SECURITY_SCHEME } from './openapi/openapi.constants.js';
 
 export { API_KEYS_ENTITIES, API_KEYS_MIGRATIONS } from './api-keys.features.js';
-export {
-  ApiKeyEntity,
-  ApiKeyOwnerEntity,
-  ApiKeyPermissionEntity,
-  ApiKeyRoleEntity,
-} from './entities/index.js';
+export { ApiKeyEntity, ApiKeyOwnerEntity, ApiKeyPermissionEntity, ApiKeyRoleEntity } from './entities/index.js';
 
 export { CreateApiKeyDto } from './admin/dto/create-api-key.dto.js';
 export { UpdateApiKeyDto } from './admin/dto/update-api-key.dto.js';
@@ -78,8 +65,4 @@ export { RevokeManyDto } from './admin/dto/revoke-many.dto.js';
 export { ListApiKeysQueryDto } from './admin/dto/list-api-keys.query.dto.js';
 export { VerifyApiKeyDto } from './admin/dto/verify-api-key.dto.js';
 export { RefillDto, RateLimitDto } from './admin/dto/quota.dto.js';
-export {
-  ApiKeysInitialSchema1763800000000,
-  ApiKeysQuotas1763900000000,
-  ApiKeysExactIdentifiers1764000000000,
-} from './migrations/index.js';
+export { ApiKeysInitialSchema1763800000000, ApiKeysQuotas1763900000000, ApiKeysExactIdentifiers1764000000000 } from './migrations/index.js';

@@ -19,7 +19,9 @@ async function bootstrap(): Promise<void> {
     return;
   }
   const logger = new Logger('Sample');
-  logger.log(`Listening on ${base}; admin page at ${base}/api-keys/ui. The root key was printed on first start only (the database keeps its hash).`);
+  logger.log(
+    `Listening on ${base}; admin page at ${base}/api-keys/ui. The root key was printed on first start only (the database keeps its hash).`,
+  );
   logger.log(`Delete ${SAMPLE_DATABASE} to start over with a new root key.`);
 }
 

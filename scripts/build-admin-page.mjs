@@ -14,10 +14,14 @@ const sourceDir = join(root, 'lib/admin/ui/page');
 const outDir = resolve(process.argv[2] ?? join(root, 'dist/admin/ui/page'));
 
 const configPath = join(root, 'tsconfig.page.json');
-const config = ts.getParsedCommandLineOfConfigFile(configPath, { outDir }, {
-  ...ts.sys,
-  onUnRecoverableConfigFileDiagnostic: (diagnostic) => fail([diagnostic]),
-});
+const config = ts.getParsedCommandLineOfConfigFile(
+  configPath,
+  { outDir },
+  {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (diagnostic) => fail([diagnostic]),
+  },
+);
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 const program = ts.createProgram(config.fileNames, config.options);

@@ -26,9 +26,12 @@ const REFUSED: Array<[string, (req: any) => unknown]> = [
   ['null', () => null],
   ['undefined', () => undefined],
   ['a string', () => 'admin'],
-  ['a throw', () => {
-    throw new Error('session store down');
-  }],
+  [
+    'a throw',
+    () => {
+      throw new Error('session store down');
+    },
+  ],
   ['a rejected promise', () => Promise.reject(new Error('nope'))],
 ];
 

@@ -78,7 +78,12 @@ describe.each(PLATFORMS)(`admin API input bounds on ${lane} (%s)`, (platform: Pl
     it('meta 3,000 levels deep answers 400 on create and PATCH, never 500, and changes nothing', async () => {
       const deep = { ownerId: 'acme', meta: nestedObject(3_000) };
       expectValidationError(await admin().post('/keys').send(deep), 'meta');
-      expectValidationError(await admin().patch(`/keys/${keyId}`).send({ meta: nestedObject(3_000) }), 'meta');
+      expectValidationError(
+        await admin()
+          .patch(`/keys/${keyId}`)
+          .send({ meta: nestedObject(3_000) }),
+        'meta',
+      );
       expect((await t.apiKeys.get(keyId))!.meta).toEqual({ plan: 'free' });
     });
 
@@ -93,10 +98,23 @@ describe.each(PLATFORMS)(`admin API input bounds on ${lane} (%s)`, (platform: Pl
 
     it('meta of exactly 8 levels is kept; 9 is refused; a body of 17 levels is refused', async () => {
       // meta is itself a level: { a: 'leaf' } is 1 deep.
-      const created = await admin().post('/keys').send({ ownerId: 'acme', meta: nestedObject(8, 'leaf') }).expect(201);
+      const created = await admin()
+        .post('/keys')
+        .send({ ownerId: 'acme', meta: nestedObject(8, 'leaf') })
+        .expect(201);
       expect(created.body.apiKey.meta).toEqual(nestedObject(8, 'leaf'));
-      expectValidationError(await admin().post('/keys').send({ ownerId: 'acme', meta: nestedObject(9, 'leaf') }), 'meta');
-      expectValidationError(await admin().post('/keys').send({ ownerId: 'acme', rateLimits: [nestedObject(16)] }), 'body');
+      expectValidationError(
+        await admin()
+          .post('/keys')
+          .send({ ownerId: 'acme', meta: nestedObject(9, 'leaf') }),
+        'meta',
+      );
+      expectValidationError(
+        await admin()
+          .post('/keys')
+          .send({ ownerId: 'acme', rateLimits: [nestedObject(16)] }),
+        'body',
+      );
     });
   });
 
@@ -108,7 +126,8 @@ describe.each(PLATFORMS)(`admin API input bounds on ${lane} (%s)`, (platform: Pl
         expect({ path, body, status: res.status < 500 }).toEqual({ path, body, status: true });
         // The platform's JSON parser answers 400 itself for what it refuses (a bare string under
         // Express's strict parser, `__proto__` keys under Fastify's): never a 500 either.
-        if (res.status >= 400 && res.body.code === undefined) expect({ path, body, status: res.status }).toEqual({ path, body, status: 400 });
+        if (res.status >= 400 && res.body.code === undefined)
+          expect({ path, body, status: res.status }).toEqual({ path, body, status: 400 });
       }
       const patch = await admin().patch(`/keys/${keyId}`).set('content-type', 'application/json').send(JSON.stringify(body));
       expect({ body, status: patch.status < 500 }).toEqual({ body, status: true });
@@ -117,7 +136,19 @@ describe.each(PLATFORMS)(`admin API input bounds on ${lane} (%s)`, (platform: Pl
   });
 
   it('hostile query strings on GET /keys answer 400, never 500', async () => {
-    const queries = ['ownerId[]=a&ownerId[]=b', 'ownerId[x]=1', 'limit=abc', 'limit=0', 'limit=101', 'limit=1e3', 'cursor=%00%ff', 'cursor=' + 'A'.repeat(5_000), 'status=gone', 'status[]=active', 'namespace=' + 'n'.repeat(300)];
+    const queries = [
+      'ownerId[]=a&ownerId[]=b',
+      'ownerId[x]=1',
+      'limit=abc',
+      'limit=0',
+      'limit=101',
+      'limit=1e3',
+      'cursor=%00%ff',
+      'cursor=' + 'A'.repeat(5_000),
+      'status=gone',
+      'status[]=active',
+      'namespace=' + 'n'.repeat(300),
+    ];
     for (const query of queries) {
       const res = await request(t.server).get(`/api-keys/keys?${query}`).set('x-api-key', root);
       expect({ query, status: res.status, code: res.body.code }).toEqual({ query, status: 400, code: 'VALIDATION_FAILED' });
@@ -126,7 +157,13 @@ describe.each(PLATFORMS)(`admin API input bounds on ${lane} (%s)`, (platform: Pl
 
   it('bulk revoke with only null filters answers 400 and revokes nothing', async () => {
     const before = (await t.apiKeys.list({ limit: 100 })).items.filter((k) => k.status === 'active').length;
-    for (const body of [{ ownerId: null }, { namespace: null }, { createdBefore: null }, { ownerId: null, namespace: null, createdBefore: null }, {}]) {
+    for (const body of [
+      { ownerId: null },
+      { namespace: null },
+      { createdBefore: null },
+      { ownerId: null, namespace: null, createdBefore: null },
+      {},
+    ]) {
       expectValidationError(await admin().post('/keys/revoke').send(body), 'filter');
     }
     await expect(t.apiKeys.revokeMany({ ownerId: null, namespace: null } as never)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
@@ -156,7 +193,10 @@ describe.each(PLATFORMS)(`admin API behind host guards on ${lane} (%s)`, (platfo
         () => request(t.server).get('/api-keys/keys'),
         () => request(t.server).get(`/api-keys/keys/${apiKey.id}`),
         () => request(t.server).post(`/api-keys/keys/${apiKey.id}/revoke`).send({}),
-        () => request(t.server).post('/api-keys/verify').send({ key: new KeyFormat('sk', 32).generate() }), // well-formed: looked up
+        () =>
+          request(t.server)
+            .post('/api-keys/verify')
+            .send({ key: new KeyFormat('sk', 32).generate() }), // well-formed: looked up
       ]) {
         const started = Date.now();
         const res = await send().timeout(5_000);

@@ -385,9 +385,7 @@ describe('Admin keys API (root key) on express', () => {
         .post('/keys', { ownerId: 'race', permissions: ['billing:read', 'reports:read'], roles: ['racer'] })
         .expect(201);
       const id = created.apiKey.id;
-      const results = await Promise.all(
-        Array.from({ length: n }, () => api.post(`/keys/${id}/rotate`, { gracePeriodMs: 1000 })),
-      );
+      const results = await Promise.all(Array.from({ length: n }, () => api.post(`/keys/${id}/rotate`, { gracePeriodMs: 1000 })));
       const statuses = results.map((r) => r.status).sort();
       expect(statuses).toEqual([201, ...Array(n - 1).fill(409)]);
       for (const r of results.filter((x) => x.status === 409)) expect(r.body.code).toBe('KEY_NOT_ROTATABLE');
@@ -553,7 +551,11 @@ describe('Admin keys API (root key) on express', () => {
 
   describe('auth', () => {
     it('no key → 401 MISSING', async () => {
-      for (const res of [await api.get('/keys', null), await api.post('/keys', { ownerId: 'x' }, null), await api.post('/verify', { key: 'sk_x' }, null)]) {
+      for (const res of [
+        await api.get('/keys', null),
+        await api.post('/keys', { ownerId: 'x' }, null),
+        await api.post('/verify', { key: 'sk_x' }, null),
+      ]) {
         expect(res.status).toBe(401);
         expect(res.headers['www-authenticate']).toBe('ApiKey');
         expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', code: 'MISSING', message: expect.any(String) });
@@ -563,7 +565,11 @@ describe('Admin keys API (root key) on express', () => {
     it("a key holding only '*' → 403 INSUFFICIENT_PERMISSIONS ('*' is not root)", async () => {
       const { key } = await h.t.apiKeys.create({ ownerId: 'ops', permissions: ['*'] });
       const before = await rows(h).count();
-      for (const res of [await api.get('/keys', key), await api.post('/keys', { ownerId: 'x' }, key), await api.post('/verify', { key }, key)]) {
+      for (const res of [
+        await api.get('/keys', key),
+        await api.post('/keys', { ownerId: 'x' }, key),
+        await api.post('/verify', { key }, key),
+      ]) {
         expect(res.status).toBe(403);
         expect(res.body).toEqual({ statusCode: 403, error: 'Forbidden', code: 'INSUFFICIENT_PERMISSIONS', message: expect.any(String) });
       }

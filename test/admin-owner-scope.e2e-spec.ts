@@ -73,7 +73,11 @@ async function startOwnerScopedApp(platform: Platform): Promise<Harness> {
       adminPolicy: {
         // The README's pattern: a tenant's user is owner-scoped; only staff are admins.
         resolveActor: (req: { user: HostUser }): AdminActor | null =>
-          req.user.tenant ? { actorId: req.user.id, ownerId: req.user.tenant } : req.user.staff ? { actorId: req.user.id, admin: true } : null,
+          req.user.tenant
+            ? { actorId: req.user.id, ownerId: req.user.tenant }
+            : req.user.staff
+              ? { actorId: req.user.id, admin: true }
+              : null,
         grantablePermissions: ['billing:*', 'reports:read'],
         // 'admin' and 'superuser' exist too, but are not grantable by tenants.
         grantableRoles: ['viewer', 'billing-reader', 'ghost'],
@@ -101,7 +105,6 @@ function as(h: Harness, user: string | null) {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
 
 describe('Owner-scoped admin API behind host guards on express', () => {
   let h: Harness;
@@ -141,7 +144,11 @@ describe('Owner-scoped admin API behind host guards on express', () => {
       await h.t.apiKeys.create({ ownerId: 'acme', name: 'drifter-target' });
       const before = await keys().count();
       const drifter = as(h, 'drifter');
-      for (const res of [await drifter.get('/keys'), await drifter.post('/keys', { ownerId: 'acme' }), await drifter.post('/keys/revoke', { ownerId: 'acme' })]) {
+      for (const res of [
+        await drifter.get('/keys'),
+        await drifter.post('/keys', { ownerId: 'acme' }),
+        await drifter.post('/keys/revoke', { ownerId: 'acme' }),
+      ]) {
         expect(res.status).toBe(403);
         expect(res.body).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('admin: true') });
       }
@@ -180,24 +187,21 @@ describe('Owner-scoped admin API behind host guards on express', () => {
       expect((await h.t.apiKeys.verify(res.body.key, { permissions: ['billing:read'] })).code).toBe('VALID');
     });
 
-    it('a body ownerId other than the actor\'s own answers 400', async () => {
+    it("a body ownerId other than the actor's own answers 400", async () => {
       expect((await alice.post('/keys', { ownerId: 'acme' })).status).toBe(201);
       const before = await keys().countBy({ ownerId: 'globex' });
       expectValidationError(await alice.post('/keys', { ownerId: 'globex' }), 'ownerId');
       expect(await keys().countBy({ ownerId: 'globex' })).toBe(before);
     });
 
-    it.each([
-      [['billing:read']],
-      [['billing:*']],
-      [['billing:invoices:read']],
-      [['reports:read']],
-      [['billing:write', 'reports:read']],
-    ])('may grant %p (within billing:* and reports:read)', async (permissions) => {
-      const res = await alice.post('/keys', { permissions });
-      expect(res.status).toBe(201);
-      expect(res.body.apiKey.permissions).toEqual([...permissions].sort());
-    });
+    it.each([[['billing:read']], [['billing:*']], [['billing:invoices:read']], [['reports:read']], [['billing:write', 'reports:read']]])(
+      'may grant %p (within billing:* and reports:read)',
+      async (permissions) => {
+        const res = await alice.post('/keys', { permissions });
+        expect(res.status).toBe(201);
+        expect(res.body.apiKey.permissions).toEqual([...permissions].sort());
+      },
+    );
 
     it.each([
       [['reports:write']],
@@ -276,9 +280,14 @@ describe('Owner-scoped admin API behind host guards on express', () => {
 
     beforeAll(async () => {
       // Roles come into being through the service in this version; they carry no permissions.
-      await h.t.apiKeys.create({ ownerId: 'seed', roles: ['viewer', 'superuser', 'billing-reader'], permissions: ['admin:x', 'billing:read'] });
+      await h.t.apiKeys.create({
+        ownerId: 'seed',
+        roles: ['viewer', 'superuser', 'billing-reader'],
+        permissions: ['admin:x', 'billing:read'],
+      });
       // Give two of them permissions directly in the role-permission table.
-      const permissionId = async (name: string) => (await h.t.dataSource.getRepository(ApiKeyPermissionEntity).findOneByOrFail({ name })).id;
+      const permissionId = async (name: string) =>
+        (await h.t.dataSource.getRepository(ApiKeyPermissionEntity).findOneByOrFail({ name })).id;
       const roleId = async (name: string) => (await roleRepo().findOneByOrFail({ name })).id;
       await h.t.dataSource
         .createQueryBuilder()
@@ -378,7 +387,7 @@ describe('Owner-scoped admin API behind host guards on express', () => {
       expect(renamed.body.expiresAt).toBe(iso(h.now() + DAY));
     });
 
-    it('a root actor may clear expiresAt of an owner\'s key', async () => {
+    it("a root actor may clear expiresAt of an owner's key", async () => {
       const id = (await alice.post('/keys', {}).expect(201)).body.apiKey.id;
       const res = await root.patch(`/keys/${id}`, { expiresAt: null });
       expect(res.status).toBe(200);
@@ -461,7 +470,7 @@ describe('Owner-scoped admin API behind host guards on express', () => {
       expect((await root.get(`/keys/${bobs.id}`)).status).toBe(200);
     });
 
-    it('the list shows only the actor\'s keys; ownerId of another owner is 400', async () => {
+    it("the list shows only the actor's keys; ownerId of another owner is 400", async () => {
       const amys = (await amy.post('/keys', { name: 'amys' }).expect(201)).body.apiKey.id;
       const seen: Array<{ id: string; ownerId: string }> = [];
       let cursor: string | null = null;
@@ -506,7 +515,7 @@ describe('Owner-scoped admin API behind host guards on express', () => {
   });
 
   describe('bulk revoke', () => {
-    it('is restricted to the actor\'s own keys', async () => {
+    it("is restricted to the actor's own keys", async () => {
       const mine = [];
       for (let i = 0; i < 3; i++) mine.push((await carol.post('/keys', {}).expect(201)).body.apiKey.id);
       const others = [

@@ -75,7 +75,15 @@ describe.each(PLATFORMS)('admin page assets on %s', (platform: Platform) => {
     const icon = await request(t.server).get(`${PAGE}/assets/icon.svg`);
     expect(icon.status).toBe(200);
     expect(icon.headers['content-type']).toBe('image/svg+xml; charset=utf-8');
-    for (const path of ['index.html', 'main.ts', 'nope.js', '..%2F..%2Fpackage.json', '%2e%2e%2fadmin-page-assets.ts', 'MAIN.JS', 'main.js%00']) {
+    for (const path of [
+      'index.html',
+      'main.ts',
+      'nope.js',
+      '..%2F..%2Fpackage.json',
+      '%2e%2e%2fadmin-page-assets.ts',
+      'MAIN.JS',
+      'main.js%00',
+    ]) {
       const res = await request(t.server).get(`${PAGE}/assets/${path}`);
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ statusCode: 404 });
@@ -146,7 +154,9 @@ describe('admin page options', () => {
     const built = process.env[ADMIN_PAGE_DIR_ENV];
     process.env[ADMIN_PAGE_DIR_ENV] = join(built!, 'missing');
     try {
-      await expect(createTestApp({ structural: { admin: { path: 'api-keys', ui: true } } })).rejects.toThrow(/admin page is not built .*missing/);
+      await expect(createTestApp({ structural: { admin: { path: 'api-keys', ui: true } } })).rejects.toThrow(
+        /admin page is not built .*missing/,
+      );
     } finally {
       process.env[ADMIN_PAGE_DIR_ENV] = built;
     }
@@ -164,7 +174,9 @@ function expectSameOrigin(requests: string[], origin: string): void {
 }
 
 async function storageDump(page: Page): Promise<string> {
-  return page.evaluate(() => JSON.stringify({ session: { ...sessionStorage }, local: { ...localStorage }, url: location.href, cookie: document.cookie }));
+  return page.evaluate(() =>
+    JSON.stringify({ session: { ...sessionStorage }, local: { ...localStorage }, url: location.href, cookie: document.cookie }),
+  );
 }
 
 async function signIn(page: Page, origin: string, key: string): Promise<void> {
@@ -174,7 +186,8 @@ async function signIn(page: Page, origin: string, key: string): Promise<void> {
   await page.getByRole('heading', { name: 'Keys', exact: true }).waitFor();
 }
 
-const rowOf = (page: Page, name: string) => page.getByTestId('key-row').filter({ has: page.getByRole('button', { name: `Details of ${name}`, exact: true }) });
+const rowOf = (page: Page, name: string) =>
+  page.getByTestId('key-row').filter({ has: page.getByRole('button', { name: `Details of ${name}`, exact: true }) });
 
 describe('admin page in root mode (real browser, express)', () => {
   const clock = fakeClock(T0);
@@ -186,7 +199,11 @@ describe('admin page in root mode (real browser, express)', () => {
   const keys = () => t.dataSource.getRepository(ApiKeyEntity);
 
   beforeAll(async () => {
-    ({ t, origin } = await startPageApp({ platform: 'express', options: { clock, keyPrefix: 'sk_live' }, structural: { admin: { path: 'api-keys', ui: true } } }));
+    ({ t, origin } = await startPageApp({
+      platform: 'express',
+      options: { clock, keyPrefix: 'sk_live' },
+      structural: { admin: { path: 'api-keys', ui: true } },
+    }));
     ({ key: rootKey } = await t.apiKeys.create({ ownerId: 'ops', name: 'root', permissions: ['api_keys:admin'] }));
     browser = await launchBrowser({ now: T0 });
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
@@ -216,9 +233,10 @@ describe('admin page in root mode (real browser, express)', () => {
     expect(dump.cookie).toBe('');
     expect(dump.url).toBe(origin + PAGE);
     const row = rowOf(page, 'ci-bot');
-    const stored = (await keys().findOneByOrFail({ name: 'ci-bot' }));
+    const stored = await keys().findOneByOrFail({ name: 'ci-bot' });
     await expect(row.textContent()).resolves.toContain(`${stored.start}…${stored.last4}`);
-    for (const text of ['Active', 'acme', 'May 12, 2031, 9:30 AM', 'never', '1,200']) await expect(row.textContent()).resolves.toContain(text);
+    for (const text of ['Active', 'acme', 'May 12, 2031, 9:30 AM', 'never', '1,200'])
+      await expect(row.textContent()).resolves.toContain(text);
     expect(unexpectedErrors(browser.errors, [401])).toEqual([]);
   });
 
@@ -239,7 +257,10 @@ describe('admin page in root mode (real browser, express)', () => {
     expect(raw).toMatch(/^sk_live_[0-9A-Za-z]+$/);
     await page.getByText('It will not be shown again').waitFor();
     const verified = await t.apiKeys.verify(raw, { dryRun: true });
-    expect(verified).toMatchObject({ valid: true, key: { ownerId: 'acme', name: 'deploy-bot', permissions: ['deploys:run', 'reports:*'] } });
+    expect(verified).toMatchObject({
+      valid: true,
+      key: { ownerId: 'acme', name: 'deploy-bot', permissions: ['deploys:run', 'reports:*'] },
+    });
     const row = await keyRow(t.dataSource, verified.key!.id);
     expect(row).toMatchObject({ owner_id: 'acme', remaining: 500, expires_at: Date.UTC(2031, 11, 31, 23, 0) });
     expect(JSON.stringify(row)).not.toContain(raw);
@@ -336,7 +357,9 @@ describe('admin page in root mode (real browser, express)', () => {
     await page.getByRole('button', { name: 'Filter' }).click();
     const rows = page.getByTestId('key-row');
     const names = async () => (await rows.getByRole('button', { name: /^Details of / }).allTextContents()).sort();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="key-row"]').length === 20 && document.body.textContent!.includes('page-key'));
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="key-row"]').length === 20 && document.body.textContent!.includes('page-key'),
+    );
     const first = await names();
     expect(first.every((name) => name.startsWith('page-key-'))).toBe(true);
     await page.getByRole('button', { name: 'Next page' }).click();
@@ -375,8 +398,14 @@ describe('admin page in root mode (real browser, express)', () => {
     await row.getByRole('button', { name: `Details of ${name}` }).click();
     await page.getByRole('heading', { name: `Key “${name}”` }).waitFor();
     await expect(page.locator('.meta').textContent()).resolves.toContain('<b onmouseover=\\"window.__xss=3\\">hi</b>');
-    await page.getByRole('button', { name: `Revoke ${name}` }).first().click();
-    await page.getByRole('dialog', { name: `Revoke key “${name}”?` }).getByRole('button', { name: 'Cancel' }).click();
+    await page
+      .getByRole('button', { name: `Revoke ${name}` })
+      .first()
+      .click();
+    await page
+      .getByRole('dialog', { name: `Revoke key “${name}”?` })
+      .getByRole('button', { name: 'Cancel' })
+      .click();
     await page.getByRole('button', { name: 'Close details' }).click();
 
     await expect(page.locator('main img, main script, main b').count()).resolves.toBe(0);
@@ -394,7 +423,10 @@ describe('admin page in root mode (real browser, express)', () => {
     await dialog.getByLabel('Owner').fill(' padded ');
     await dialog.getByLabel('Permissions').fill('ok:read BAD PERMISSION!');
     await dialog.getByRole('button', { name: 'Create' }).click();
-    const api = await request(t.server).post('/api-keys/keys').set('x-api-key', rootKey).send({ ownerId: ' padded ', permissions: ['ok:read', 'BAD', 'PERMISSION!'] });
+    const api = await request(t.server)
+      .post('/api-keys/keys')
+      .set('x-api-key', rootKey)
+      .send({ ownerId: ' padded ', permissions: ['ok:read', 'BAD', 'PERMISSION!'] });
     expect(api.status).toBe(400);
     await dialog.getByRole('alert').filter({ hasText: api.body.message }).waitFor();
     await expect(dialog.getByRole('alert').textContent()).resolves.toBe(api.body.message);
@@ -509,9 +541,12 @@ describe('admin page in self-service mode (real browser, fastify, host cookie se
     await page.getByRole('button', { name: 'Try again' }).click();
     await page.getByRole('heading', { name: 'Keys of acme' }).waitFor();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="key-row"]').length === 2);
-    await expect(page.getByTestId('key-row').getByRole('button', { name: /^Details of / }).allTextContents()).resolves.toEqual(
-      expect.arrayContaining(['acme-one', 'acme-two']),
-    );
+    await expect(
+      page
+        .getByTestId('key-row')
+        .getByRole('button', { name: /^Details of / })
+        .allTextContents(),
+    ).resolves.toEqual(expect.arrayContaining(['acme-one', 'acme-two']));
     expect(await page.content()).not.toContain('globex');
     await page.getByText('Signed in as alice · owner acme').waitFor();
     await expect(page.getByRole('button', { name: 'Sign out' }).count()).resolves.toBe(0);
@@ -537,7 +572,10 @@ describe('admin page in self-service mode (real browser, fastify, host cookie se
     await page.getByRole('button', { name: 'Done' }).click();
 
     const verified = await t.apiKeys.verify(raw, { dryRun: true });
-    expect(verified).toMatchObject({ valid: true, key: { ownerId: 'acme', namespace: 'portal', permissions: ['projects:read', 'reports:*'] } });
+    expect(verified).toMatchObject({
+      valid: true,
+      key: { ownerId: 'acme', namespace: 'portal', permissions: ['projects:read', 'reports:*'] },
+    });
     // The server's cap is the expiry and its plan the credits.
     expect(await keyRow(t.dataSource, verified.key!.id)).toMatchObject({ expires_at: T0 + MAX_TTL, remaining: 100 });
     await rowOf(page, 'portal-key').waitFor();
@@ -605,7 +643,10 @@ describe('admin page in root mode on fastify (real browser)', () => {
     await dialog.getByLabel('Owner').fill('acme');
     await dialog.getByRole('button', { name: 'Create' }).click();
     const raw = (await page.getByTestId('new-key').textContent())!;
-    await expect(t.apiKeys.verify(raw, { dryRun: true })).resolves.toMatchObject({ valid: true, key: { name: 'fastify-bot', ownerId: 'acme' } });
+    await expect(t.apiKeys.verify(raw, { dryRun: true })).resolves.toMatchObject({
+      valid: true,
+      key: { name: 'fastify-bot', ownerId: 'acme' },
+    });
     await page.getByRole('button', { name: 'Done' }).click();
     await rowOf(page, 'fastify-bot').waitFor();
     expectSameOrigin(browser.requests, origin);
@@ -628,7 +669,11 @@ describe('admin page screenshots for the README (docs/)', () => {
 
   beforeAll(async () => {
     const clock = fakeClock(T0 - 40 * DAY);
-    ({ t, origin } = await startPageApp({ platform: 'express', options: { clock, keyPrefix: 'sk_live' }, structural: { admin: { path: 'api-keys', ui: true } } }));
+    ({ t, origin } = await startPageApp({
+      platform: 'express',
+      options: { clock, keyPrefix: 'sk_live' },
+      structural: { admin: { path: 'api-keys', ui: true } },
+    }));
     adminKey = fixedKey('admin');
     await t.apiKeys.import({ key: adminKey, ownerId: 'ops', name: 'root', permissions: ['api_keys:admin'] });
     const seed = async (name: string, input: Record<string, unknown>, after?: (id: string) => Promise<unknown>) => {
@@ -636,10 +681,18 @@ describe('admin page screenshots for the README (docs/)', () => {
       const apiKey = await t.apiKeys.import({ key: fixedKey(name), name, ownerId: 'acme', ...input });
       await after?.(apiKey.id);
     };
-    await seed('billing-sync', { permissions: ['billing:read', 'billing:write'], remaining: 8_420, refill: { amount: 10_000, interval: 'monthly' } });
+    await seed('billing-sync', {
+      permissions: ['billing:read', 'billing:write'],
+      remaining: 8_420,
+      refill: { amount: 10_000, interval: 'monthly' },
+    });
     await seed('ci-deploy', { ownerId: 'platform-team', permissions: ['deploys:run'], expiresAt: T0 + 60 * DAY });
     await seed('legacy-export', { permissions: ['reports:*'] }, (id) => t.apiKeys.update(id, { enabled: false }));
-    await seed('mobile-app', { ownerId: 'globex', permissions: ['projects:read'], rateLimits: [{ name: 'per-second', limit: 20, windowMs: 1000 }] });
+    await seed('mobile-app', {
+      ownerId: 'globex',
+      permissions: ['projects:read'],
+      rateLimits: [{ name: 'per-second', limit: 20, windowMs: 1000 }],
+    });
     await seed('old-integration', { ownerId: 'globex' }, (id) => t.apiKeys.revoke(id));
     await seed('analytics', { permissions: ['reports:read'], expiresAt: T0 - DAY });
     clock.set(T0);
@@ -658,7 +711,11 @@ describe('admin page screenshots for the README (docs/)', () => {
     await page.getByRole('button', { name: 'Details of billing-sync' }).click();
     await page.getByRole('heading', { name: 'Key “billing-sync”' }).waitFor();
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur()); // no focus ring in the picture
-    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, table: document.querySelector('.table-scroll')!.scrollWidth, box: document.querySelector('.table-scroll')!.clientWidth }));
+    const widths = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      table: document.querySelector('.table-scroll')!.scrollWidth,
+      box: document.querySelector('.table-scroll')!.clientWidth,
+    }));
     expect(widths.page).toBeLessThanOrEqual(1440);
     expect(widths.table).toBeLessThanOrEqual(widths.box);
     const file = join(docs, 'admin-page-1440.png');

@@ -38,7 +38,11 @@ describe(`failed attempts under concurrency on ${lane}`, () => {
   afterAll(() => t.close());
 
   const burst = (n: number, ip: string) =>
-    Promise.all(Array.from({ length: n }, () => request(base).get('/demo/whoami').set('x-forwarded-for', ip).set('x-api-key', unknownKeys.generate())));
+    Promise.all(
+      Array.from({ length: n }, () =>
+        request(base).get('/demo/whoami').set('x-forwarded-for', ip).set('x-api-key', unknownKeys.generate()),
+      ),
+    );
 
   it('300 concurrent unknown keys from one client: exactly 30 reach the store, 270 are 429 before any query', async () => {
     // A slow store keeps every lookup in flight while the burst arrives: real overlap.
@@ -56,7 +60,9 @@ describe(`failed attempts under concurrency on ${lane}`, () => {
 
   it('valid keys in the same burst are given back: they never use up the allowance', async () => {
     const { key } = await t.apiKeys.create({ ownerId: 'bf-concurrency' });
-    const valid = await Promise.all(Array.from({ length: 60 }, () => request(base).get('/demo/whoami').set('x-forwarded-for', '203.0.113.8').set('x-api-key', key)));
+    const valid = await Promise.all(
+      Array.from({ length: 60 }, () => request(base).get('/demo/whoami').set('x-forwarded-for', '203.0.113.8').set('x-api-key', key)),
+    );
     expect(valid.every((res) => res.status === 200)).toBe(true);
     sql.reset();
     const bad = await burst(40, '203.0.113.8');
@@ -68,13 +74,19 @@ describe(`failed attempts under concurrency on ${lane}`, () => {
     sql.reset();
     const answers = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
-        request(base).get('/demo/whoami').set('x-forwarded-for', `2001:db8:7:7:${(i + 1).toString(16)}::1`).set('x-api-key', unknownKeys.generate()),
+        request(base)
+          .get('/demo/whoami')
+          .set('x-forwarded-for', `2001:db8:7:7:${(i + 1).toString(16)}::1`)
+          .set('x-api-key', unknownKeys.generate()),
       ),
     );
     expect(answers.filter((res) => res.body.code === 'NOT_FOUND')).toHaveLength(30);
     expect(lookups(sql)).toBe(30);
     // Another /64 is another client.
-    const other = await request(base).get('/demo/whoami').set('x-forwarded-for', '2001:db8:7:8::1').set('x-api-key', unknownKeys.generate());
+    const other = await request(base)
+      .get('/demo/whoami')
+      .set('x-forwarded-for', '2001:db8:7:8::1')
+      .set('x-api-key', unknownKeys.generate());
     expect(other.body.code).toBe('NOT_FOUND');
   });
 });
@@ -82,14 +94,22 @@ describe(`failed attempts under concurrency on ${lane}`, () => {
 describe(`failed attempts with Redis down on ${lane}`, () => {
   it('falls back to counting in process (one warning per outage) while rate limits fail closed', async () => {
     // A client pointed at a port where nothing listens: every command fails at once.
-    const redis = new Redis({ ...REDIS, port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const redis = new Redis({
+      ...REDIS,
+      port: 1,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const t = await createTestApp({
       options: { failedAttempts: { limit: 5, windowMs: 60_000 }, rateLimitStorage: new RedisThrottlerStorage(redis, { timeoutMs: 200 }) },
     });
     try {
       const codes: string[] = [];
-      for (let i = 0; i < 45; i++) codes.push((await request(t.server).get('/demo/whoami').set('x-api-key', unknownKeys.generate())).body.code);
+      for (let i = 0; i < 45; i++)
+        codes.push((await request(t.server).get('/demo/whoami').set('x-api-key', unknownKeys.generate())).body.code);
       expect(codes).toEqual([...Array(5).fill('NOT_FOUND'), ...Array(40).fill('TOO_MANY_ATTEMPTS')]);
       const outageWarnings = warn.mock.calls.filter(([message]) => /counting failed attempts in process/.test(String(message)));
       expect(outageWarnings).toHaveLength(1);

@@ -86,7 +86,9 @@ describe(`nest-api-keys CLI (${lane})`, () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^captured:sk_live_[0-9A-Za-z]+$/);
     const key = run.stdout.slice('captured:'.length);
-    expect(run.stderr).toMatch(/^Created key [0-9a-f-]{36} \(sk_live_\w{4}…\w{4}\) for owner ops, name root, grants api_keys:admin, expires \S+\.\n/);
+    expect(run.stderr).toMatch(
+      /^Created key [0-9a-f-]{36} \(sk_live_\w{4}…\w{4}\) for owner ops, name root, grants api_keys:admin, expires \S+\.\n/,
+    );
     expect(run.stderr).not.toContain(key);
     expect(run.stderr).not.toMatch(/\[Nest\]|InstanceLoader/);
 
@@ -125,7 +127,10 @@ export const apiKeysOptions = {
 };
 `,
     );
-    const key = printedKey(await workspace.run(['create-key', ...ds, '--options', options, '--owner', 'ops', '--name', 'peppered']), 'sk_ops');
+    const key = printedKey(
+      await workspace.run(['create-key', ...ds, '--options', options, '--owner', 'ops', '--name', 'peppered']),
+      'sk_ops',
+    );
 
     const withPepper = await verifyInApp(key, { keyPrefix: 'sk_ops', pepper: PEPPER });
     expect(withPepper).toMatchObject({ valid: true, code: 'VALID', key: { ownerId: 'ops', name: 'peppered', permissions: [] } });
@@ -137,9 +142,12 @@ export const apiKeysOptions = {
 
     const written = readFileSync(events, 'utf8');
     expect(written).not.toContain(key);
-    expect(written.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
-      expect.objectContaining({ type: 'key.created', keyId: withPepper.key!.id, ownerId: 'ops', actorId: 'cli' }),
-    ]);
+    expect(
+      written
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([expect.objectContaining({ type: 'key.created', keyId: withPepper.key!.id, ownerId: 'ops', actorId: 'cli' })]);
     // Run without the app's options, the CLI warns that the stored keys need a pepper it lacks.
     const unpeppered = await workspace.run(['list-keys', ...ds]);
     expect(unpeppered.status).toBe(0);
@@ -153,7 +161,18 @@ export const apiKeysOptions = {
       `export default async () => ({ keyPrefix: 'sk_ops', pepper: ${JSON.stringify(PEPPER)} });\n`,
     );
     const key = printedKey(
-      await workspace.run(['create-key', ...ds, '--options', options, '--prefix', 'sk_override', '--owner', 'ops', '--permission', 'reports:read']),
+      await workspace.run([
+        'create-key',
+        ...ds,
+        '--options',
+        options,
+        '--prefix',
+        'sk_override',
+        '--owner',
+        'ops',
+        '--permission',
+        'reports:read',
+      ]),
       'sk_override',
     );
     expect(await verifyInApp(key, { keyPrefix: 'sk_override', pepper: PEPPER })).toMatchObject({
@@ -170,7 +189,10 @@ export const apiKeysOptions = {
     expect(await keyRow(id)).toMatchObject({ hash: createHash('sha256').update(key).digest('hex'), hash_version: 'sha256' });
     const result = await verifyInApp(key, { keyPrefix: 'sk_ops', pepper: PEPPER }, false);
     expect(result).toMatchObject({ code: 'VALID', key: { id, name: 'unpeppered' } });
-    expect(await keyRow(result.key!.id)).toMatchObject({ hash: createHmac('sha256', PEPPER).update(key).digest('hex'), hash_version: 'p1' });
+    expect(await keyRow(result.key!.id)).toMatchObject({
+      hash: createHmac('sha256', PEPPER).update(key).digest('hex'),
+      hash_version: 'p1',
+    });
   });
 
   it('accepts the DataSource as `dataSource`, as the only export under another name, or from a CommonJS (.cjs) file', async () => {
@@ -219,7 +241,9 @@ module.exports = { dataSource: new DataSource({ ...${JSON.stringify(connection)}
     for (const { hash } of rows) expect(table.stdout + json.stdout).not.toContain(hash);
     const root = (await app.apiKeys.list({ ownerId: 'ops', limit: 100 })).items.find((key) => key.name === 'root')!;
     expect(lines.find((line) => line.startsWith(root.id))).toMatch(
-      new RegExp(`^${root.id}\\s+ops\\s+root\\s+active\\s+${root.start}…${root.last4}\\s+api_keys:admin\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d`),
+      new RegExp(
+        `^${root.id}\\s+ops\\s+root\\s+active\\s+${root.start}…${root.last4}\\s+api_keys:admin\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d`,
+      ),
     );
   });
 
@@ -235,13 +259,18 @@ export default { onEvent: (event) => appendFileSync(${JSON.stringify(events)}, J
 
     const revoked = await workspace.run(['revoke-key', apiKey.id.toUpperCase(), ...ds, '--options', options]);
     expect({ status: revoked.status, stdout: revoked.stdout }).toEqual({ status: 0, stdout: '' });
-    expect(stderrOf(revoked)).toMatch(new RegExp(`^Revoked key ${apiKey.id} \\(${apiKey.start}…${apiKey.last4}, owner victim\\) at \\S+\\.\\n$`));
+    expect(stderrOf(revoked)).toMatch(
+      new RegExp(`^Revoked key ${apiKey.id} \\(${apiKey.start}…${apiKey.last4}, owner victim\\) at \\S+\\.\\n$`),
+    );
     expect(await verifyInApp(key, {})).toMatchObject({ valid: false, code: 'REVOKED' });
     const revokedAt = (await keyRow(apiKey.id))!.revoked_at;
     expect(revokedAt).not.toBeNull();
-    expect(readFileSync(events, 'utf8').trim().split('\n').map((line) => JSON.parse(line))).toEqual([
-      expect.objectContaining({ type: 'key.revoked', keyId: apiKey.id, ownerId: 'victim', actorId: 'cli' }),
-    ]);
+    expect(
+      readFileSync(events, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([expect.objectContaining({ type: 'key.revoked', keyId: apiKey.id, ownerId: 'victim', actorId: 'cli' })]);
 
     const again = await workspace.run(['revoke-key', apiKey.id, ...ds, '--options', options]);
     expect({ status: again.status, stdout: again.stdout }).toEqual({ status: 0, stdout: '' });
@@ -322,12 +351,24 @@ export default new DataSource({ ...${JSON.stringify(connection)}, entities: [...
     const shortPepper = workspace.write('short-pepper.mjs', `export const apiKeysOptions = { pepper: 'short' };\n`);
     const cases: Array<[string[], RegExp]> = [
       [['create-key', '--data-source', 'missing.mjs', '--owner', 'ops'], /--data-source missing\.mjs: no such file/],
-      [['create-key', '--data-source', typescript, '--owner', 'ops'], /--data-source data-source\.ts: Node cannot import TypeScript by itself; give the compiled \.js file/],
-      [['create-key', '--data-source', nothing, '--owner', 'ops'], /--data-source nothing\.mjs exports no TypeORM DataSource: export one as default or as dataSource/],
+      [
+        ['create-key', '--data-source', typescript, '--owner', 'ops'],
+        /--data-source data-source\.ts: Node cannot import TypeScript by itself; give the compiled \.js file/,
+      ],
+      [
+        ['create-key', '--data-source', nothing, '--owner', 'ops'],
+        /--data-source nothing\.mjs exports no TypeORM DataSource: export one as default or as dataSource/,
+      ],
       [['create-key', '--data-source', broken, '--owner', 'ops'], /--data-source broken\.mjs failed to load: /],
       [['create-key', '--data-source', two, '--owner', 'ops'], /exports several DataSources \(a, b\)/],
-      [['create-key', '--data-source', noEntities, '--owner', 'ops'], /does not list API_KEYS_ENTITIES: add entities: \[\.\.\.API_KEYS_ENTITIES/],
-      [['list-keys', '--data-source', secondCopy], /lists API_KEYS_ENTITIES of another copy of nest-api-keys .*: give the compiled \.js file/],
+      [
+        ['create-key', '--data-source', noEntities, '--owner', 'ops'],
+        /does not list API_KEYS_ENTITIES: add entities: \[\.\.\.API_KEYS_ENTITIES/,
+      ],
+      [
+        ['list-keys', '--data-source', secondCopy],
+        /lists API_KEYS_ENTITIES of another copy of nest-api-keys .*: give the compiled \.js file/,
+      ],
       [['list-keys', ...ds, '--options', nothing], /--options nothing\.mjs exports no options/],
       [['list-keys', ...ds, '--options', unknownOption], /--options unknown-option\.mjs: unknown or not yet supported option\(s\): bogus/],
       [['create-key', ...ds, '--options', shortPepper, '--owner', 'ops'], /pepper .* at least 16 characters/],
@@ -360,7 +401,8 @@ export default new DataSource({ ...${JSON.stringify(connection)}, entities: [...
       workspace.run(['create-key', '--bogus', '--help']),
       workspace.run(['--version']),
     ]);
-    for (const run of [global, create, list, revoke, helpWithBadArgs, version]) expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    for (const run of [global, create, list, revoke, helpWithBadArgs, version])
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
     expect(global.stdout).toMatch(/^Usage: nest-api-keys <command> \[options\]/);
     for (const command of ['create-key', 'list-keys', 'revoke-key']) expect(global.stdout).toContain(`  ${command}`);
     expect(create.stdout).toMatch(/^Usage: nest-api-keys create-key --data-source <file> --owner <id>/);
@@ -410,7 +452,11 @@ export default new DataSource({ ...${JSON.stringify(connection)}, entities: [...
         const closedPort = await freePort();
         const file = workspace.writeDataSource('refused.mjs', { ...connectionOf(database.options), host: '127.0.0.1', port: closedPort });
         const run = await workspace.run(['list-keys', '--data-source', file]);
-        expectOneLineFailure(run, 1, new RegExp(`^nest-api-keys: cannot reach the database \\(postgres\\): connect ECONNREFUSED 127\\.0\\.0\\.1:${closedPort}\\n$`));
+        expectOneLineFailure(
+          run,
+          1,
+          new RegExp(`^nest-api-keys: cannot reach the database \\(postgres\\): connect ECONNREFUSED 127\\.0\\.0\\.1:${closedPort}\\n$`),
+        );
       });
 
       it('a server that never answers is given up after --timeout', async () => {

@@ -141,7 +141,10 @@ describe(`boot checks on ${lane}`, () => {
       for (let i = 0; i < 3; i++) await first.apiKeys.create({ ownerId: 'pep' });
       await first.apiKeys.create({ ownerId: 'pep', remaining: 1 });
       await first.app.close(); // the app only: its database stays for the next boots
-      const covered = await createTestApp({ database: first.database, options: { pepper: { current: 'p2', secrets: { p1: P1, p2: P2 } } } });
+      const covered = await createTestApp({
+        database: first.database,
+        options: { pepper: { current: 'p2', secrets: { p1: P1, p2: P2 } } },
+      });
       await covered.close();
       expect(warnings()).toEqual([]);
       const lacking = await createTestApp({ database: first.database, options: { pepper: { current: 'p2', secrets: { p2: P2 } } } });
@@ -149,7 +152,9 @@ describe(`boot checks on ${lane}`, () => {
       const unpeppered = await createTestApp({ database: first.database });
       await unpeppered.close();
       expect(warnings()).toEqual([
-        expect.stringMatching(/^4 stored key\(s\) use hash version\(s\) the configured pepper lacks: 'p1' \(4\)\..*configured: sha256, p2\)\.$/),
+        expect.stringMatching(
+          /^4 stored key\(s\) use hash version\(s\) the configured pepper lacks: 'p1' \(4\)\..*configured: sha256, p2\)\.$/,
+        ),
         expect.stringMatching(/'p1' \(4\).*configured: sha256\)/),
       ]);
       expect(warnings().join('\n')).not.toContain(P1);

@@ -1,13 +1,7 @@
 import { DataSource } from 'typeorm';
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
-import {
-  API_KEYS_MIGRATIONS,
-  ApiKeyEntity,
-  ApiKeyOwnerEntity,
-  ApiKeyPermissionEntity,
-  ApiKeyRoleEntity,
-} from '../lib/index.js';
+import { API_KEYS_MIGRATIONS, ApiKeyEntity, ApiKeyOwnerEntity, ApiKeyPermissionEntity, ApiKeyRoleEntity } from '../lib/index.js';
 import { ApiKeyPermissionGrantEntity, ApiKeyRoleGrantEntity } from '../lib/entities/api-key-grant.entities.js';
 import { KeyFormat } from '../lib/keys/key-format.js';
 import { sha256Hex } from '../lib/keys/key-hasher.js';
@@ -21,7 +15,11 @@ describe(`API_KEYS_MIGRATIONS on ${lane}`, () => {
     await dataSource.initialize();
     try {
       const applied = await dataSource.runMigrations();
-      expect(applied.map((m) => m.name)).toEqual(['ApiKeysInitialSchema1763800000000', 'ApiKeysQuotas1763900000000', 'ApiKeysExactIdentifiers1764000000000']);
+      expect(applied.map((m) => m.name)).toEqual([
+        'ApiKeysInitialSchema1763800000000',
+        'ApiKeysQuotas1763900000000',
+        'ApiKeysExactIdentifiers1764000000000',
+      ]);
       // Nothing left for synchronize to do: the migrated schema equals the entities' schema.
       const diff = await dataSource.driver.createSchemaBuilder().log();
       expect(diff.upQueries.map((q) => q.query)).toEqual([]);
@@ -60,24 +58,63 @@ describe(`ApiKeysExactIdentifiers1764000000000 on ${lane}`, () => {
     await old.getRepository(ApiKeyPermissionEntity).insert({ id: permissionId, name: 'billing:read', description: null, createdAt: 1 });
     await old.getRepository(ApiKeyRoleEntity).insert({ id: roleId, name: 'viewer', createdAt: 1 });
     await old.getRepository(ApiKeyEntity).insert({
-      id, lineageId: id, ownerId: 'acme', name: 'old', namespace: 'ns', environment: null, start: key.slice(0, 7), last4: key.slice(-4),
-      hash: sha256Hex(key), hashVersion: 'sha256', meta: {}, allowedIps: [], enabled: true, disabledBy: null, createdAt: 1, updatedAt: 1,
-      expiresAt: null, maxIdleMs: null, lastUsedAt: null, revokedAt: null, rotatedFromId: null, rotatedToId: null, rotationGraceEndsAt: null,
-      parentKeyId: null, remaining: null, refillAmount: null, refillInterval: null, lastRefillAt: null, rateLimits: null,
+      id,
+      lineageId: id,
+      ownerId: 'acme',
+      name: 'old',
+      namespace: 'ns',
+      environment: null,
+      start: key.slice(0, 7),
+      last4: key.slice(-4),
+      hash: sha256Hex(key),
+      hashVersion: 'sha256',
+      meta: {},
+      allowedIps: [],
+      enabled: true,
+      disabledBy: null,
+      createdAt: 1,
+      updatedAt: 1,
+      expiresAt: null,
+      maxIdleMs: null,
+      lastUsedAt: null,
+      revokedAt: null,
+      rotatedFromId: null,
+      rotatedToId: null,
+      rotationGraceEndsAt: null,
+      parentKeyId: null,
+      remaining: null,
+      refillAmount: null,
+      refillInterval: null,
+      lastRefillAt: null,
+      rateLimits: null,
     } as object);
     await old.getRepository(ApiKeyPermissionGrantEntity).insert({ keyId: id, permissionId });
     await old.getRepository(ApiKeyRoleGrantEntity).insert({ keyId: id, roleId });
-    await old.getRepository(ApiKeyOwnerEntity).insert({ ownerId: 'acme', activeKeys: 1, rateLimits: [{ name: 'per-minute', limit: 100, windowMs: 60_000 }] });
+    await old
+      .getRepository(ApiKeyOwnerEntity)
+      .insert({ ownerId: 'acme', activeKeys: 1, rateLimits: [{ name: 'per-minute', limit: 100, windowMs: 60_000 }] });
     await old.destroy();
 
-    const after = await createTestApp({ database: { ...database, options: { ...database.options, migrations: [...API_KEYS_MIGRATIONS] } } });
+    const after = await createTestApp({
+      database: { ...database, options: { ...database.options, migrations: [...API_KEYS_MIGRATIONS] } },
+    });
     try {
       expect(await after.dataSource.showMigrations()).toBe(false);
-      expect((await after.apiKeys.get(id))!).toMatchObject({ ownerId: 'acme', namespace: 'ns', permissions: ['billing:read'], roles: ['viewer'] });
+      expect((await after.apiKeys.get(id))!).toMatchObject({
+        ownerId: 'acme',
+        namespace: 'ns',
+        permissions: ['billing:read'],
+        roles: ['viewer'],
+      });
       expect((await after.apiKeys.verify(key, { permissions: ['billing:read'] })).code).toBe('VALID');
       expect((await after.apiKeys.list({ ownerId: 'ACME' })).items).toEqual([]);
       expect((await after.apiKeys.list({ ownerId: 'acme' })).items).toHaveLength(1);
-      const wide = await after.apiKeys.create({ ownerId: 'acme', namespace: 'n'.repeat(128), environment: 'e'.repeat(128), roles: ['r'.repeat(128)] });
+      const wide = await after.apiKeys.create({
+        ownerId: 'acme',
+        namespace: 'n'.repeat(128),
+        environment: 'e'.repeat(128),
+        roles: ['r'.repeat(128)],
+      });
       expect(wide.apiKey.namespace).toHaveLength(128);
     } finally {
       await after.close();
@@ -87,13 +124,16 @@ describe(`ApiKeysExactIdentifiers1764000000000 on ${lane}`, () => {
 });
 
 // MariaDB only: PostgreSQL and SQLite compare exactly whatever the database's defaults.
-if (lane === 'mariadb') describe('exact comparison at boot on MariaDB', () => {
-  it('refuses to boot on tables whose identifier columns compare loosely (synchronize on a utf8mb4_general_ci database)', async () => {
-    const database = await createTestDatabase({ synchronize: true, migrationsRun: false } as any);
-    try {
-      await expect(createTestApp({ database })).rejects.toThrow(/compare loosely .*api_keys\.owner_id utf8mb4_general_ci.*ApiKeysExactIdentifiers1764000000000/s);
-    } finally {
-      await database.drop();
-    }
+if (lane === 'mariadb')
+  describe('exact comparison at boot on MariaDB', () => {
+    it('refuses to boot on tables whose identifier columns compare loosely (synchronize on a utf8mb4_general_ci database)', async () => {
+      const database = await createTestDatabase({ synchronize: true, migrationsRun: false } as any);
+      try {
+        await expect(createTestApp({ database })).rejects.toThrow(
+          /compare loosely .*api_keys\.owner_id utf8mb4_general_ci.*ApiKeysExactIdentifiers1764000000000/s,
+        );
+      } finally {
+        await database.drop();
+      }
+    });
   });
-});

@@ -162,7 +162,9 @@ describe('ApiKeysModule registration', () => {
   });
 
   it('fails at start-up, naming the migrations, when the tables do not exist', async () => {
-    await expect(boot(ApiKeysModule.forRoot(), { typeorm: { synchronize: false, migrationsRun: false } })).rejects.toThrow(/API_KEYS_MIGRATIONS/);
+    await expect(boot(ApiKeysModule.forRoot(), { typeorm: { synchronize: false, migrationsRun: false } })).rejects.toThrow(
+      /API_KEYS_MIGRATIONS/,
+    );
   });
 
   it('globalGuard: true protects every route; @SkipApiKey opts out', async () => {
@@ -196,7 +198,9 @@ describe('ApiKeysModule registration', () => {
     counter.reset();
     const bad = await request(t.server).get('/demo/whoami').set('x-api-key', malformed);
     expect(bad.body.code).toBe('MALFORMED');
-    const tooLong = await request(t.server).get('/demo/whoami').set('x-api-key', `sk_${'x'.repeat(600)}`);
+    const tooLong = await request(t.server)
+      .get('/demo/whoami')
+      .set('x-api-key', `sk_${'x'.repeat(600)}`);
     expect(tooLong.body.code).toBe('MALFORMED');
     const missing = await request(t.server).get('/demo/whoami');
     expect(missing.body.code).toBe('MISSING');

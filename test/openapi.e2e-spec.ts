@@ -69,7 +69,10 @@ const ADMIN_OPERATIONS = [
   'POST /api-keys/verify',
 ];
 
-const GUARD_CODES = (status: number) => Object.entries(DENIAL_STATUS).filter(([, s]) => s === status).map(([code]) => code);
+const GUARD_CODES = (status: number) =>
+  Object.entries(DENIAL_STATUS)
+    .filter(([, s]) => s === status)
+    .map(([code]) => code);
 const UNKNOWN_ID = '3f1e9a52-7c4b-4d8e-9a61-0b2c3d4e5f60';
 
 type Operation = Record<string, any>;
@@ -171,7 +174,14 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
 
       const create = schema('CreateApiKeyDto');
       expect(create.required).toBeUndefined();
-      expect(create.properties.ownerId).toEqual({ type: 'string', minLength: 1, maxLength: 128, pattern: '^\\S(?:.*\\S)?$', description: expect.stringMatching(/^An identifier/), nullable: true });
+      expect(create.properties.ownerId).toEqual({
+        type: 'string',
+        minLength: 1,
+        maxLength: 128,
+        pattern: '^\\S(?:.*\\S)?$',
+        description: expect.stringMatching(/^An identifier/),
+        nullable: true,
+      });
       expect(create.properties.name).toMatchObject({ type: 'string', maxLength: 200 });
       expect(create.properties.namespace).toMatchObject({ type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' });
       expect(create.properties.permissions).toMatchObject({
@@ -186,18 +196,29 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
       expect(create.properties.maxIdleMs).toMatchObject({ type: 'integer', minimum: 1 });
       expect(create.properties.meta).toMatchObject({ type: 'object', additionalProperties: true });
       expect(create.properties.refill).toMatchObject({ allOf: [{ $ref: '#/components/schemas/RefillDto' }], nullable: true });
-      expect(create.properties.rateLimits).toMatchObject({ type: 'array', maxItems: 10, items: { $ref: '#/components/schemas/RateLimitDto' } });
+      expect(create.properties.rateLimits).toMatchObject({
+        type: 'array',
+        maxItems: 10,
+        items: { $ref: '#/components/schemas/RateLimitDto' },
+      });
       expect(create.properties).not.toHaveProperty('hash');
 
       expect(schema('RefillDto')).toMatchObject({
         required: ['amount', 'interval'],
-        properties: { amount: { type: 'integer', minimum: 1 }, interval: { type: 'string', enum: ['hourly', 'daily', 'weekly', 'monthly'] } },
+        properties: {
+          amount: { type: 'integer', minimum: 1 },
+          interval: { type: 'string', enum: ['hourly', 'daily', 'weekly', 'monthly'] },
+        },
       });
       expect(schema('RateLimitDto')).toMatchObject({
         required: ['name', 'limit', 'windowMs'],
         properties: { name: { pattern: '^[A-Za-z0-9_.:-]+$', maxLength: 128 }, mode: { enum: ['enforce', 'report'] } },
       });
-      expect(schema('RotateApiKeyDto').properties.gracePeriodMs).toMatchObject({ type: 'integer', minimum: 0, maximum: 365 * 24 * 3600 * 1000 });
+      expect(schema('RotateApiKeyDto').properties.gracePeriodMs).toMatchObject({
+        type: 'integer',
+        minimum: 0,
+        maximum: 365 * 24 * 3600 * 1000,
+      });
       expect(schema('VerifyApiKeyDto')).toMatchObject({ required: ['key'], properties: { key: { type: 'string', maxLength: 4096 } } });
       expect(schema('UpdateApiKeyDto').properties.rateLimits).toMatchObject({ nullable: true, maxItems: 10 });
     });
@@ -225,7 +246,10 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
 
       expect(schema('ApiKeyPage')).toMatchObject({
         required: ['items', 'nextCursor'],
-        properties: { items: { type: 'array', items: { $ref: '#/components/schemas/ApiKey' } }, nextCursor: { type: 'string', nullable: true } },
+        properties: {
+          items: { type: 'array', items: { $ref: '#/components/schemas/ApiKey' } },
+          nextCursor: { type: 'string', nullable: true },
+        },
       });
       expect(schema('CreatedApiKey')).toMatchObject({
         required: ['key', 'apiKey'],
@@ -253,7 +277,10 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
 
   describe('@ApiKeyAuth() on host routes', () => {
     it('on a controller: every route requires api-key, lists the guard errors and keeps its default success', () => {
-      for (const [name, success] of [['GET /invoices', '200'], ['POST /invoices', '201']] as const) {
+      for (const [name, success] of [
+        ['GET /invoices', '200'],
+        ['POST /invoices', '201'],
+      ] as const) {
         const o = op(name);
         expect(o.security).toEqual([{ 'api-key': [] }]);
         expect(Object.keys(o.responses).sort()).toEqual([success, '401', '403', '429', '503']);
@@ -357,7 +384,11 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
 
     it('the bounds it states are the bounds validation enforces', async () => {
       const create = schema('CreateApiKeyDto').properties;
-      const post = (body: object) => request(t.server).post('/api-keys/keys').set('x-api-key', root).send({ ownerId: 'bounds', ...body });
+      const post = (body: object) =>
+        request(t.server)
+          .post('/api-keys/keys')
+          .set('x-api-key', root)
+          .send({ ownerId: 'bounds', ...body });
       const rejects = async (field: string, body: object) => {
         const res = await post(body);
         expect({ field, status: res.status, fields: res.body.errors?.map((e: any) => e.field) }).toEqual({
@@ -421,7 +452,9 @@ describe('the document in a host with a global prefix and its own modules', () =
     try {
       const config = addApiKeySecurity(new DocumentBuilder()).build();
       const paths = Object.keys(SwaggerModule.createDocument(app, config).paths);
-      expect(paths).toEqual(expect.arrayContaining(['/v1/api-keys/keys', '/v1/api-keys/keys/{id}/rotate', '/v1/api-keys/verify', '/v1/invoices']));
+      expect(paths).toEqual(
+        expect.arrayContaining(['/v1/api-keys/keys', '/v1/api-keys/keys/{id}/rotate', '/v1/api-keys/verify', '/v1/invoices']),
+      );
       expect((await request(app.getHttpServer()).get('/v1/api-keys/keys')).status).toBe(401); // the route the document names
       expect(Object.keys(SwaggerModule.createDocument(app, config, { include: [InvoicesModule] }).paths)).toEqual(['/v1/invoices']);
     } finally {

@@ -185,7 +185,9 @@ describe.each(PLATFORMS)(`credits over HTTP on %s (${lane})`, (platform: Platfor
     });
 
     it('PATCH: refill null keeps remaining; remaining null makes the key unlimited and clears refill', async () => {
-      const created = await admin.post('/keys', { ownerId: 'patch', remaining: 30, refill: { amount: 30, interval: 'weekly' } }).expect(201);
+      const created = await admin
+        .post('/keys', { ownerId: 'patch', remaining: 30, refill: { amount: 30, interval: 'weekly' } })
+        .expect(201);
       const id = created.body.apiKey.id;
 
       const noRefill = await admin.patch(`/keys/${id}`, { refill: null }).expect(200);

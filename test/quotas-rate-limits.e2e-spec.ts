@@ -120,7 +120,11 @@ describe.each(PLATFORMS)(`rate limits over HTTP on %s (${lane})`, (platform: Pla
     });
     const first = await get('/demo/verification', key);
     expect(first.status).toBe(200);
-    expect([first.headers['ratelimit-limit'], first.headers['ratelimit-remaining'], first.headers['ratelimit-reset']]).toEqual(['2', '1', '1']);
+    expect([first.headers['ratelimit-limit'], first.headers['ratelimit-remaining'], first.headers['ratelimit-reset']]).toEqual([
+      '2',
+      '1',
+      '1',
+    ]);
     expect(first.body.rateLimit).toEqual({ name: 'burst', limit: 2, remaining: 1, resetAt: START + 1_000 });
 
     const second = await get('/demo/verification', key);
@@ -134,18 +138,22 @@ describe.each(PLATFORMS)(`rate limits over HTTP on %s (${lane})`, (platform: Pla
     const third = await get('/demo/verification', key);
     expect(third.status).toBe(200);
     // burst has 1 left, minute 0: the minute limit is described.
-    expect([third.headers['ratelimit-limit'], third.headers['ratelimit-remaining'], third.headers['ratelimit-reset']]).toEqual(['3', '0', '59']);
+    expect([third.headers['ratelimit-limit'], third.headers['ratelimit-remaining'], third.headers['ratelimit-reset']]).toEqual([
+      '3',
+      '0',
+      '59',
+    ]);
     expect(third.body.rateLimit).toEqual({ name: 'minute', limit: 3, remaining: 0, resetAt: START + 60_000 });
 
     const minute = await get('/demo/verification', key);
     expect(minute.status).toBe(429);
     expect(minute.body).toEqual(RATE_LIMITED_BODY);
-    expect([minute.headers['ratelimit-limit'], minute.headers['ratelimit-remaining'], minute.headers['ratelimit-reset'], minute.headers['retry-after']]).toEqual([
-      '3',
-      '0',
-      '59',
-      '59',
-    ]);
+    expect([
+      minute.headers['ratelimit-limit'],
+      minute.headers['ratelimit-remaining'],
+      minute.headers['ratelimit-reset'],
+      minute.headers['retry-after'],
+    ]).toEqual(['3', '0', '59', '59']);
   });
 
   it('a report-mode limit never denies; @ApiKeyVerification shows wouldRateLimit once over', async () => {
@@ -207,7 +215,11 @@ describe(`rate limits in verify on ${lane}`, () => {
   });
 
   it('remaining = 10 with limit 5: exactly 5 VALID and remaining = 5 in the database after 20 verifies', async () => {
-    const { key, apiKey } = await t.apiKeys.create({ ownerId: 'cred', remaining: 10, rateLimits: [{ name: 'rl', limit: 5, windowMs: 60_000 }] });
+    const { key, apiKey } = await t.apiKeys.create({
+      ownerId: 'cred',
+      remaining: 10,
+      rateLimits: [{ name: 'rl', limit: 5, windowMs: 60_000 }],
+    });
     const results = await verifyTimes(t, key, 20);
     expect(codesOf(results)).toEqual([...repeat('VALID', 5), ...repeat('RATE_LIMITED', 15)]);
     expect(results.slice(0, 5).map((r) => r.remaining)).toEqual([9, 8, 7, 6, 5]);
@@ -297,7 +309,10 @@ describe(`rate limits in verify on ${lane}`, () => {
     expect(results.slice(0, 4).map((r) => r.wouldRateLimit)).toEqual([undefined, undefined, 'shadow', 'shadow']);
     expect(results.slice(0, 4).map((r) => r.rateLimit?.name)).toEqual(repeat('hard', 4));
 
-    const only = await t.apiKeys.create({ ownerId: 'report', rateLimits: [{ name: 'shadow', limit: 1, windowMs: 60_000, mode: 'report' }] });
+    const only = await t.apiKeys.create({
+      ownerId: 'report',
+      rateLimits: [{ name: 'shadow', limit: 1, windowMs: 60_000, mode: 'report' }],
+    });
     const many = await verifyTimes(t, only.key, 30);
     expect(codesOf(many)).toEqual(repeat('VALID', 30));
     expect(many[0].wouldRateLimit).toBeUndefined();
@@ -305,7 +320,11 @@ describe(`rate limits in verify on ${lane}`, () => {
   });
 
   it('dryRun counts nothing and its result has no rateLimit', async () => {
-    const { key, apiKey } = await t.apiKeys.create({ ownerId: 'dry', remaining: 3, rateLimits: [{ name: 'rl', limit: 2, windowMs: 60_000 }] });
+    const { key, apiKey } = await t.apiKeys.create({
+      ownerId: 'dry',
+      remaining: 3,
+      rateLimits: [{ name: 'rl', limit: 2, windowMs: 60_000 }],
+    });
     const before = storage.keys.length;
     for (let i = 0; i < 10; i++) {
       const dry = await t.apiKeys.verify(key, { dryRun: true });
@@ -323,7 +342,10 @@ describe(`rate limits in verify on ${lane}`, () => {
   });
 
   it('counters survive rotation: the successor continues the same window count (keyed by lineage)', async () => {
-    const { key: oldKey, apiKey: old } = await t.apiKeys.create({ ownerId: 'rot', rateLimits: [{ name: 'rl', limit: 4, windowMs: 60_000 }] });
+    const { key: oldKey, apiKey: old } = await t.apiKeys.create({
+      ownerId: 'rot',
+      rateLimits: [{ name: 'rl', limit: 4, windowMs: 60_000 }],
+    });
     expect(codesOf(await verifyTimes(t, oldKey, 2))).toEqual(['VALID', 'VALID']);
     const { key: newKey, apiKey: successor } = await t.apiKeys.rotate(old.id, { gracePeriodMs: 600_000 });
     expect(successor.lineageId).toBe(old.lineageId);

@@ -102,7 +102,11 @@ describe.each(IOREDIS_MAJORS.map((m) => [m.label, m] as const))('with %s', (_lab
       const agents = urls.map(() => new Agent({ keepAlive: true, maxSockets: 100 }));
       const responses = await Promise.all(
         Array.from({ length: 1000 }, (_, i) =>
-          request(urls[i % 2]).get('/demo/whoami').agent(agents[i % 2]).set('x-api-key', key).timeout(60_000),
+          request(urls[i % 2])
+            .get('/demo/whoami')
+            .agent(agents[i % 2])
+            .set('x-api-key', key)
+            .timeout(60_000),
         ),
       ).finally(() => agents.forEach((a) => a.destroy()));
 
@@ -139,9 +143,7 @@ describe.each(IOREDIS_MAJORS.map((m) => [m.label, m] as const))('with %s', (_lab
         ownerId: 'burst-service',
         rateLimits: [{ name: 'burst', limit: 100, windowMs: 60_000 }],
       });
-      const results = await Promise.all(
-        Array.from({ length: 1000 }, (_, i) => (i % 2 ? second : first).apiKeys.verify(key)),
-      );
+      const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => (i % 2 ? second : first).apiKeys.verify(key)));
       const valid = results.filter((r) => r.code === 'VALID');
       expect(valid).toHaveLength(100);
       expect(results.filter((r) => r.code === 'RATE_LIMITED')).toHaveLength(900);
@@ -159,9 +161,7 @@ describe.each(IOREDIS_MAJORS.map((m) => [m.label, m] as const))('with %s', (_lab
         remaining: 1000,
         rateLimits: [{ name: 'burst', limit: 30, windowMs: 60_000 }],
       });
-      const results = await Promise.all(
-        Array.from({ length: 200 }, (_, i) => (i % 2 ? second : first).apiKeys.verify(key)),
-      );
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? second : first).apiKeys.verify(key)));
       expect(results.filter((r) => r.code === 'VALID')).toHaveLength(30);
       expect(results.filter((r) => r.code === 'RATE_LIMITED')).toHaveLength(170);
       expect((await second.apiKeys.get(apiKey.id))!.remaining).toBe(970);
@@ -393,7 +393,9 @@ describe.each(IOREDIS_MAJORS.map((m) => [m.label, m] as const))('with %s', (_lab
         const keyed: number[] = [];
         for (let i = 0; i < 3; i++) keyed.push((await request(t.server).get('/demo/whoami').set('x-api-key', key)).status);
         expect(keyed).toEqual([200, 200, 429]);
-        const apiKeyCounters = Object.entries(await keysUnder(prefix)).filter(([k]) => k.startsWith(`${prefix}${encodeURIComponent("api-keys:tiny")}:`));
+        const apiKeyCounters = Object.entries(await keysUnder(prefix)).filter(([k]) =>
+          k.startsWith(`${prefix}${encodeURIComponent('api-keys:tiny')}:`),
+        );
         expect(apiKeyCounters).toHaveLength(1);
         expect(apiKeyCounters[0][1]).toBe('3');
       } finally {

@@ -80,7 +80,10 @@ describe('ApiKeyService under concurrency', () => {
       expect((await t.apiKeys.verify(successor.key)).code).toBe('VALID');
     }
     // Exactly one rotation of the contested key won; the rest were refused.
-    const won = contestedRotations.filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ key: string; apiKey: { id: string } }>[];
+    const won = contestedRotations.filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{
+      key: string;
+      apiKey: { id: string };
+    }>[];
     const lost = contestedRotations.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(9);

@@ -43,7 +43,11 @@ async function waitForRow(ds: DataSource, id: string, done: (row: Record<string,
 async function everyStoredValue(ds: DataSource): Promise<string> {
   const chunks: string[] = [];
   for (const metadata of ds.entityMetadatas) {
-    const rows = await ds.createQueryBuilder().select('*').from(metadata.target as any, 't').getRawMany();
+    const rows = await ds
+      .createQueryBuilder()
+      .select('*')
+      .from(metadata.target as any, 't')
+      .getRawMany();
     chunks.push(JSON.stringify(rows));
   }
   return chunks.join('\n');

@@ -32,7 +32,8 @@ describe(`tenant isolation on ${lane}`, () => {
 
   const as = (owner: string) => ({
     get: (path: string) => request(t.server).get(`/api-keys${path}`).set('x-owner', encodeURIComponent(owner)),
-    post: (path: string, body: object = {}) => request(t.server).post(`/api-keys${path}`).set('x-owner', encodeURIComponent(owner)).send(body),
+    post: (path: string, body: object = {}) =>
+      request(t.server).post(`/api-keys${path}`).set('x-owner', encodeURIComponent(owner)).send(body),
     patch: (path: string, body: object) => request(t.server).patch(`/api-keys${path}`).set('x-owner', encodeURIComponent(owner)).send(body),
   });
 
@@ -48,7 +49,9 @@ describe(`tenant isolation on ${lane}`, () => {
       structural: { admin: { path: 'api-keys', guards: [TenantHeaderGuard] } },
       providers: [TenantHeaderGuard],
     });
-    const made = await Promise.all([1, 2, 3].map((i) => t.apiKeys.create({ ownerId: VICTIM, name: `victim-${i}`, permissions: ['projects:read'] })));
+    const made = await Promise.all(
+      [1, 2, 3].map((i) => t.apiKeys.create({ ownerId: VICTIM, name: `victim-${i}`, permissions: ['projects:read'] })),
+    );
     victimIds = made.map((m) => m.apiKey.id);
     victimKey = made[0].key;
     // The lookalike owners exist too, each with a key of its own.
@@ -107,13 +110,26 @@ describe(`tenant isolation on ${lane}`, () => {
         expect(await t.apiKeys.list({ ownerId: owner }).catch((e) => e.code)).toBe('VALIDATION_FAILED');
       }
       // Over HTTP with the root key (a separate app mounts the admin API behind root keys).
-      const rootApp = await createTestApp({ options: { failedAttempts: false }, structural: { admin: { path: 'api-keys' } }, database: t.database });
+      const rootApp = await createTestApp({
+        options: { failedAttempts: false },
+        structural: { admin: { path: 'api-keys' } },
+        database: t.database,
+      });
       try {
         const { key } = await rootApp.apiKeys.create({ ownerId: 'ops', permissions: ['api_keys:admin'] });
         for (const owner of MALFORMED_OWNERS) {
-          expectValidationError(await request(rootApp.server).post('/api-keys/keys').set('x-api-key', key).send({ ownerId: owner }), 'ownerId');
-          expectValidationError(await request(rootApp.server).post('/api-keys/keys/revoke').set('x-api-key', key).send({ ownerId: owner }), 'ownerId');
-          expectValidationError(await request(rootApp.server).get('/api-keys/keys').query({ ownerId: owner }).set('x-api-key', key), 'ownerId');
+          expectValidationError(
+            await request(rootApp.server).post('/api-keys/keys').set('x-api-key', key).send({ ownerId: owner }),
+            'ownerId',
+          );
+          expectValidationError(
+            await request(rootApp.server).post('/api-keys/keys/revoke').set('x-api-key', key).send({ ownerId: owner }),
+            'ownerId',
+          );
+          expectValidationError(
+            await request(rootApp.server).get('/api-keys/keys').query({ ownerId: owner }).set('x-api-key', key),
+            'ownerId',
+          );
         }
       } finally {
         await rootApp.close();
@@ -137,11 +153,15 @@ describe(`tenant isolation on ${lane}`, () => {
     });
 
     it('a tenant granting projects:EXPORT over HTTP does not turn a later root create of projects:export into 409 or 500', async () => {
-      const granted = await as('perm-tenant').post('/keys', { permissions: ['projects:EXPORT'] }).expect(201);
+      const granted = await as('perm-tenant')
+        .post('/keys', { permissions: ['projects:EXPORT'] })
+        .expect(201);
       expect(granted.body.apiKey.permissions).toEqual(['projects:EXPORT']);
       const { apiKey } = await t.apiKeys.create({ ownerId: 'perm-root', permissions: ['projects:export'] });
       expect(apiKey.permissions).toEqual(['projects:export']);
-      const patched = await as('perm-tenant').patch(`/keys/${granted.body.apiKey.id}`, { permissions: ['projects:EXPORT', 'projects:export'] }).expect(200);
+      const patched = await as('perm-tenant')
+        .patch(`/keys/${granted.body.apiKey.id}`, { permissions: ['projects:EXPORT', 'projects:export'] })
+        .expect(200);
       expect(patched.body.permissions).toEqual(['projects:EXPORT', 'projects:export']);
     });
 

@@ -2,11 +2,7 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext, type Type 
 import { HttpAdapterHost, ModuleRef, Reflector } from '@nestjs/core';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { ADMIN_PERMISSION, REQUEST_API_KEY_PROPERTY } from '../api-keys.constants.js';
-import {
-  API_KEYS_FAILED_ATTEMPTS,
-  API_KEYS_RESOLVED_OPTIONS,
-  REQUEST_ADMIN_ACTOR_PROPERTY,
-} from '../api-keys.internal-constants.js';
+import { API_KEYS_FAILED_ATTEMPTS, API_KEYS_RESOLVED_OPTIONS, REQUEST_ADMIN_ACTOR_PROPERTY } from '../api-keys.internal-constants.js';
 import type { FailedAttempts } from '../quotas/failed-attempts.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
 import { ApiKeyGuard } from '../guard/api-key.guard.js';
@@ -94,7 +90,10 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 function rejectCrossSiteWrite(request: { method?: string; headers?: Record<string, unknown> }): void {
   if (!WRITE_METHODS.has(String(request.method).toUpperCase())) return;
-  const type = String(request.headers?.['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const type = String(request.headers?.['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   if (type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))) return;
   throw new UnsupportedMediaTypeError();
 }

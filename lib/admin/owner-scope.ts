@@ -64,8 +64,7 @@ export class OwnerScope {
   checkGrants(permissions: string[] = [], roles: string[] = [], rolePermissions: Map<string, string[]> = new Map()): void {
     const grantable = this.grantablePermissions();
     if (grantable === null) return;
-    const allowed = (permission: string) =>
-      !permission.startsWith(RESERVED_PERMISSION_NAMESPACE) && grantsCover(grantable, permission);
+    const allowed = (permission: string) => !permission.startsWith(RESERVED_PERMISSION_NAMESPACE) && grantsCover(grantable, permission);
     // Matching a requested wildcard as a literal keeps it inside an equal or wider grantable one.
     const deniedPermission = permissions.find((p) => !allowed(p));
     if (deniedPermission !== undefined) throw new ForbiddenGrantError(`You may not grant '${deniedPermission}'.`);

@@ -19,7 +19,9 @@ function usageError(run: () => unknown): string {
 
 describe('parseCommandArgs', () => {
   it('parses strings, repeated options and booleans', () => {
-    const { values } = parseCommandArgs('create-key', ['--owner', 'ops', '--permission', 'a:b', '--permission=c:d', '--json'], SPECS, { max: 0 });
+    const { values } = parseCommandArgs('create-key', ['--owner', 'ops', '--permission', 'a:b', '--permission=c:d', '--json'], SPECS, {
+      max: 0,
+    });
     expect(values).toEqual({ owner: 'ops', permission: ['a:b', 'c:d'], json: true });
     expect(stringList(values, 'permission')).toEqual(['a:b', 'c:d']);
     expect(stringList({}, 'permission')).toEqual([]);
@@ -27,7 +29,9 @@ describe('parseCommandArgs', () => {
 
   it('takes a value that starts with a dash only in the --flag=value form', () => {
     expect(parseCommandArgs('x', ['--owner=-ops'], SPECS, { max: 0 }).values.owner).toBe('-ops');
-    expect(usageError(() => parseCommandArgs('x', ['--owner', '-ops'], SPECS, { max: 0 }))).toMatch(/^--owner needs a value \(to pass one that starts with a dash/);
+    expect(usageError(() => parseCommandArgs('x', ['--owner', '-ops'], SPECS, { max: 0 }))).toMatch(
+      /^--owner needs a value \(to pass one that starts with a dash/,
+    );
   });
 
   it.each([
@@ -49,7 +53,12 @@ describe('parseCommandArgs', () => {
 
 describe('connectionOptions', () => {
   it('requires --data-source and defaults --timeout to 10s', () => {
-    expect(connectionOptions({ 'data-source': 'ds.js' }, 'x')).toEqual({ dataSourceFile: 'ds.js', optionsFile: undefined, timeoutMs: 10_000, verbose: false });
+    expect(connectionOptions({ 'data-source': 'ds.js' }, 'x')).toEqual({
+      dataSourceFile: 'ds.js',
+      optionsFile: undefined,
+      timeoutMs: 10_000,
+      verbose: false,
+    });
     expect(usageError(() => connectionOptions({}, 'x'))).toBe('--data-source <value> is required');
     expect(usageError(() => connectionOptions({ 'data-source': '  ' }, 'x'))).toBe('--data-source <value> is required');
     expect(usageError(() => connectionOptions({ 'data-source': 'ds.js', timeout: '5' }, 'x'))).toMatch(/^--timeout '5' is not a duration/);

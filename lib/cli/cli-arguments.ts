@@ -84,7 +84,10 @@ export function durationOption(values: CliValues, name: string, command: string,
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
   if (ms === null) {
-    throw new CliUsageError(`--${name} '${printable(text)}' is not a duration: use a whole number and a unit s, m, h, d or w (e.g. 90d, 12h, 30m)`, command);
+    throw new CliUsageError(
+      `--${name} '${printable(text)}' is not a duration: use a whole number and a unit s, m, h, d or w (e.g. 90d, 12h, 30m)`,
+      command,
+    );
   }
   return ms;
 }

@@ -6,9 +6,12 @@ describe('describeError', () => {
   });
 
   it('reads an AggregateError without a message (a refused dual-stack connect) from its first error', () => {
-    const refused = Object.assign(new AggregateError([new Error('connect ECONNREFUSED ::1:5432'), new Error('connect ECONNREFUSED 127.0.0.1:5432')], ''), {
-      code: 'ECONNREFUSED',
-    });
+    const refused = Object.assign(
+      new AggregateError([new Error('connect ECONNREFUSED ::1:5432'), new Error('connect ECONNREFUSED 127.0.0.1:5432')], ''),
+      {
+        code: 'ECONNREFUSED',
+      },
+    );
     expect(describeError(refused)).toBe('connect ECONNREFUSED ::1:5432');
   });
 

@@ -5,7 +5,10 @@
  */
 export class CliUsageError extends Error {
   readonly exitCode = 2;
-  constructor(message: string, readonly command?: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
     super(message);
     this.name = 'CliUsageError';
   }
@@ -34,7 +37,10 @@ const MAX_MESSAGE_LENGTH = 500;
  */
 export function describeError(error: unknown): string {
   const message = firstMessage(error, 0) ?? String(error);
-  const line = message.replace(/\s*[\r\n]+\s*/g, ' ').trim().replace(/^nest-api-keys:\s*/, '');
+  const line = message
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    .trim()
+    .replace(/^nest-api-keys:\s*/, '');
   return line.length > MAX_MESSAGE_LENGTH ? `${line.slice(0, MAX_MESSAGE_LENGTH)}…` : line;
 }
 

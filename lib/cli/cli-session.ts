@@ -133,7 +133,9 @@ function checkSqliteFile(dataSource: DataSource): void {
   if (type !== 'better-sqlite3' && type !== 'sqlite') return;
   if (typeof database !== 'string' || database === ':memory:' || database.startsWith('file:')) return;
   if (!existsSync(resolve(database))) {
-    throw new CliFailure(`cannot reach the database (${type}): the SQLite file ${resolve(database)} does not exist (start the app or run its migrations first)`);
+    throw new CliFailure(
+      `cannot reach the database (${type}): the SQLite file ${resolve(database)} does not exist (start the app or run its migrations first)`,
+    );
   }
 }
 

@@ -42,7 +42,15 @@ describe('formatKeyTable', () => {
   it('aligns a header and one line per key, UTC to the minute', () => {
     const table = formatKeyTable([
       apiKey(),
-      apiKey({ id: '00000000-0000-4000-8000-000000000002', ownerId: 'acme-corp', name: null, roles: ['support'], permissions: [], status: 'revoked', expiresAt: new Date('2027-01-01T00:00:00Z') }),
+      apiKey({
+        id: '00000000-0000-4000-8000-000000000002',
+        ownerId: 'acme-corp',
+        name: null,
+        roles: ['support'],
+        permissions: [],
+        status: 'revoked',
+        expiresAt: new Date('2027-01-01T00:00:00Z'),
+      }),
     ]);
     expect(table).toBe(
       [
@@ -59,7 +67,9 @@ describe('formatKeyTable', () => {
   });
 
   it('escapes control characters and cuts long cells, so a name cannot add lines or drive the terminal', () => {
-    const table = formatKeyTable([apiKey({ name: 'a\nb\u001b[2J\u009b' + 'x'.repeat(100), permissions: Array.from({ length: 20 }, (_, i) => `p:${i}`) })]);
+    const table = formatKeyTable([
+      apiKey({ name: 'a\nb\u001b[2J\u009b' + 'x'.repeat(100), permissions: Array.from({ length: 20 }, (_, i) => `p:${i}`) }),
+    ]);
     const lines = table.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(table).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);

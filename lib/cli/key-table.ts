@@ -27,7 +27,11 @@ const COLUMNS: Column[] = [
 export function formatKeyTable(keys: ApiKey[]): string {
   const rows = keys.map((key) => COLUMNS.map((column) => fit(terminalSafe(column.cell(key)), column.max)));
   const widths = COLUMNS.map((column, i) => Math.max(column.title.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(COLUMNS.map((column) => column.title)), ...rows.map(line)].join('\n') + '\n';
 }
 

@@ -40,7 +40,11 @@ export async function loadDataSource(file: string): Promise<DataSource> {
 export async function loadApiKeysOptions(file: string): Promise<ApiKeysModuleOptions> {
   const flag = '--options';
   const exports = await importUserModule(flag, file);
-  const found = await firstOf(exports, ['apiKeysOptions'], (value): value is unknown => isPlainObject(value) || typeof value === 'function');
+  const found = await firstOf(
+    exports,
+    ['apiKeysOptions'],
+    (value): value is unknown => isPlainObject(value) || typeof value === 'function',
+  );
   if (found === undefined) {
     throw new CliFailure(`${flag} ${file} exports no options: export the ApiKeysModule options object as default or as apiKeysOptions.`);
   }
@@ -79,7 +83,11 @@ async function importUserModule(flag: string, file: string): Promise<Record<stri
  * export; a CommonJS module's `module.exports` arrives as `default`, and TypeScript's
  * compiled `export default` as `default.default`.
  */
-async function firstOf<T>(exports: Record<string, unknown>, names: string[], accept: (value: unknown) => value is T): Promise<T | undefined> {
+async function firstOf<T>(
+  exports: Record<string, unknown>,
+  names: string[],
+  accept: (value: unknown) => value is T,
+): Promise<T | undefined> {
   const commonJs = exports.default as Record<string, unknown> | undefined;
   const candidates: unknown[] = [];
   for (const name of names) candidates.push(exports[name], isObject(commonJs) ? commonJs[name] : undefined);

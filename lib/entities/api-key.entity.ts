@@ -1,13 +1,4 @@
-import {
-  Column,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  OneToMany,
-  PrimaryColumn,
-  type Relation,
-} from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryColumn, type Relation } from 'typeorm';
 import { bigintAsNumber } from './column-transformers.js';
 import { ExactMatch } from './exact-match.decorator.js';
 import type { RateLimitRule, RefillInterval } from '../interfaces/quota.interface.js';

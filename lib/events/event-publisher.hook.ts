@@ -35,7 +35,11 @@ export class EventPublisherHook implements ApiKeyChangeHook {
     }
   }
 
-  private eventFor(change: RecordedChange, event: { type: ApiKeyEventType; details?: Record<string, unknown> }, target: { id: string; ownerId: string }): ApiKeyEvent {
+  private eventFor(
+    change: RecordedChange,
+    event: { type: ApiKeyEventType; details?: Record<string, unknown> },
+    target: { id: string; ownerId: string },
+  ): ApiKeyEvent {
     const details = { ...event.details, ...change.details };
     return {
       type: event.type,

@@ -16,14 +16,7 @@ import type { PermissionRequirement } from '../decorators/require-permissions.de
 import type { VerifyOptions, VerifyResult } from '../interfaces/verify-result.interface.js';
 import { ApiKeyService } from '../keys/api-key.service.js';
 import { normalizeIp, trackerOf } from '../verification/ip-address.js';
-import {
-  apiKeysHttpException,
-  DENIAL_STATUS,
-  denialHeaders,
-  messageOf,
-  rateLimitHeaders,
-  type DenialCode,
-} from './http-error-mapping.js';
+import { apiKeysHttpException, DENIAL_STATUS, denialHeaders, messageOf, rateLimitHeaders, type DenialCode } from './http-error-mapping.js';
 import type { FailedAttempts } from '../quotas/failed-attempts.js';
 import { extractKey } from './key-extractor.js';
 

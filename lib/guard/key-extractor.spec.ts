@@ -57,14 +57,26 @@ describe('extractKey', () => {
       expect(extract({ headers: { authorization: `Bearer ${JWT}` } })).toBeUndefined();
       expect(extract({ headers: { authorization: 'Bearer sk_test_abc' } })).toBeUndefined();
       // ...so a later source still gets its chance.
-      expect(extract({ headers: { authorization: `Bearer ${JWT}` } }, [{ in: 'bearer' }, { in: 'header', name: 'x-api-key' }])).toBeUndefined();
+      expect(
+        extract({ headers: { authorization: `Bearer ${JWT}` } }, [{ in: 'bearer' }, { in: 'header', name: 'x-api-key' }]),
+      ).toBeUndefined();
       expect(
         extract({ headers: { authorization: `Bearer ${JWT}`, 'x-api-key': KEY } }, [{ in: 'bearer' }, { in: 'header', name: 'x-api-key' }]),
       ).toBe(KEY);
     });
 
     it('an empty or malformed Bearer header is absent', () => {
-      for (const authorization of ['Bearer', 'Bearer ', 'Bearer    ', '', `Basic ${KEY}`, `Token ${KEY}`, `Bearer ${KEY} extra`, `Bearer${KEY}`, KEY]) {
+      for (const authorization of [
+        'Bearer',
+        'Bearer ',
+        'Bearer    ',
+        '',
+        `Basic ${KEY}`,
+        `Token ${KEY}`,
+        `Bearer ${KEY} extra`,
+        `Bearer${KEY}`,
+        KEY,
+      ]) {
         expect(extract({ headers: { authorization } })).toBeUndefined();
       }
     });
@@ -150,7 +162,9 @@ describe('extractKey', () => {
       const legacy = new KeyFormat('sk', 32, /^a+$/);
       const test = jest.spyOn(RegExp.prototype, 'test');
       try {
-        expect(extractKey({ headers: { authorization: `Bearer ${'a'.repeat(600)}` } }, [{ in: 'bearer' }], (v) => legacy.hasPrefix(v))).toBeUndefined();
+        expect(
+          extractKey({ headers: { authorization: `Bearer ${'a'.repeat(600)}` } }, [{ in: 'bearer' }], (v) => legacy.hasPrefix(v)),
+        ).toBeUndefined();
         expect(legacy.parse('a'.repeat(513))).toBeNull();
         const legacyCalls = test.mock.contexts.filter((re) => (re as RegExp).source === '^a+$');
         expect(legacyCalls).toHaveLength(0);

@@ -27,7 +27,11 @@ function trimBlanks(value: string): string {
 
 /** Whether the header names the Bearer scheme followed by a space or tab. */
 function isBearer(header: string): boolean {
-  return header.length > BEARER_SCHEME.length && header.slice(0, BEARER_SCHEME.length).toLowerCase() === BEARER_SCHEME && isBlank(header[BEARER_SCHEME.length]);
+  return (
+    header.length > BEARER_SCHEME.length &&
+    header.slice(0, BEARER_SCHEME.length).toLowerCase() === BEARER_SCHEME &&
+    isBlank(header[BEARER_SCHEME.length])
+  );
 }
 
 /**

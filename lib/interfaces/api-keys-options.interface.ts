@@ -4,10 +4,7 @@ import type { ApiKeyEvent } from './api-key-event.interface.js';
 import type { FailedAttemptsOptions, RateLimitRule, RateLimitStorage, RefillRule } from './quota.interface.js';
 
 /** Where the guard looks for a key, in order. */
-export type KeySource =
-  | { in: 'header'; name: string }
-  | { in: 'bearer' }
-  | { in: 'query'; name: string };
+export type KeySource = { in: 'header'; name: string } | { in: 'bearer' } | { in: 'query'; name: string };
 
 /** A pepper: one secret (id `'p1'`), or a ring so that peppers can rotate. */
 export type PepperOption = string | { current: string; secrets: Record<string, string> };

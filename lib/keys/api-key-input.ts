@@ -110,7 +110,8 @@ export function checkRefill(value: unknown): RefillRule | null | undefined {
 /** A key's display name (not an identifier: it is never compared), or null. */
 export function checkName(name: unknown): string | null {
   if (name === null) return null;
-  if (typeof name !== 'string' || name.length > 200) throw ApiKeyValidationError.field('name', 'name must be a string of at most 200 characters');
+  if (typeof name !== 'string' || name.length > 200)
+    throw ApiKeyValidationError.field('name', 'name must be a string of at most 200 characters');
   return name;
 }
 
@@ -125,7 +126,13 @@ export function checkPositiveMs(field: string, value: unknown): number | null {
 export const DEFAULT_LIST_LIMIT = 20;
 
 /** A list query, checked: `limit` 1–100 (default 20), a known status, identifiers, a cursor this API returned. */
-export function checkListQuery(query: ListApiKeysQuery): { limit: number; ownerId?: string; namespace?: string; status?: ApiKeyStatus; cursor?: KeyCursor } {
+export function checkListQuery(query: ListApiKeysQuery): {
+  limit: number;
+  ownerId?: string;
+  namespace?: string;
+  status?: ApiKeyStatus;
+  cursor?: KeyCursor;
+} {
   const limit = query.limit ?? DEFAULT_LIST_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     throw ApiKeyValidationError.field('limit', 'limit must be an integer from 1 to 100');

@@ -26,7 +26,15 @@ import { ApiKeyStore } from '../store/api-key.store.js';
 import { isUniqueViolation } from '../store/driver-errors.js';
 import { encodeCursor } from '../store/key-cursor.js';
 import { ApiKeyVerifier } from '../verification/api-key-verifier.js';
-import { checkListQuery, checkNames, checkNonNegativeInteger, checkOwnerId, checkRateLimits, checkRevokeFilter, filterDetails } from './api-key-input.js';
+import {
+  checkListQuery,
+  checkNames,
+  checkNonNegativeInteger,
+  checkOwnerId,
+  checkRateLimits,
+  checkRevokeFilter,
+  filterDetails,
+} from './api-key-input.js';
 import { newKeyRow, patchColumns, successorRow, type StoredSecret } from './key-columns.js';
 import { planUpdate } from './key-update.js';
 import { directPermissionsOf, roleNamesOf, toApiKey } from './api-key.view.js';
@@ -121,7 +129,8 @@ export class ApiKeyService {
       const plan = planUpdate(before, patch, set, { permissions, roles }, ctx.ownerScoped === true);
       if (plan.fields.length === 0) return before;
       await this.store.updateColumns(tx.manager, id, plan.columns, tx.at);
-      if (plan.grants.permissions || plan.grants.roles) await this.store.replaceGrants(tx.manager, id, plan.grants.permissions, plan.grants.roles, tx.at);
+      if (plan.grants.permissions || plan.grants.roles)
+        await this.store.replaceGrants(tx.manager, id, plan.grants.permissions, plan.grants.roles, tx.at);
       tx.record({ action: 'key.updated', keyId: id, ownerId: before.ownerId, details: { changed: plan.fields, ...plan.grants } });
       return (await this.store.findById(id, tx.manager))!;
     });
@@ -168,7 +177,8 @@ export class ApiKeyService {
     const checked = checkRevokeFilter(filter);
     return this.changes.run(ctx, async (tx) => {
       const revoked = await this.store.revokeMatching(tx.manager, { ...checked, exceptLineageId: options.exceptLineageId }, tx.at);
-      if (revoked.length > 0) tx.record({ action: 'keys.revoked', details: { count: revoked.length, filter: filterDetails(checked) }, keys: revoked });
+      if (revoked.length > 0)
+        tx.record({ action: 'keys.revoked', details: { count: revoked.length, filter: filterDetails(checked) }, keys: revoked });
       return revoked.length;
     });
   }
@@ -188,7 +198,11 @@ export class ApiKeyService {
    * Sets the rate limits every key of an owner draws from, together with its own (`null` or
    * `[]` removes them). Counters are shared across the owner's keys.
    */
-  async setOwnerRateLimits(ownerId: string, rateLimits: RateLimitRule[] | null, ctx: ActorContext = {}): Promise<{ ownerId: string; rateLimits: RateLimitRule[] }> {
+  async setOwnerRateLimits(
+    ownerId: string,
+    rateLimits: RateLimitRule[] | null,
+    ctx: ActorContext = {},
+  ): Promise<{ ownerId: string; rateLimits: RateLimitRule[] }> {
     checkOwnerId(ownerId);
     const rules = rateLimits === null ? [] : checkRateLimits('rateLimits', rateLimits)!;
     await this.changes.run(ctx, async (tx) => {

@@ -173,7 +173,11 @@ describe('api-key view', () => {
 
     it('the principal has no hash and carries the effective row’s identity and dates', () => {
       const presented = keyRow({ id: '00000000-0000-4000-8000-00000000000a' });
-      const effective = keyRow({ id: '00000000-0000-4000-8000-00000000000b', expiresAt: T0 + HOUR, roleGrants: roles(['b', []], ['a', []]) });
+      const effective = keyRow({
+        id: '00000000-0000-4000-8000-00000000000b',
+        expiresAt: T0 + HOUR,
+        roleGrants: roles(['b', []], ['a', []]),
+      });
       const principal = toPrincipal(presented, effective, ['x:y']);
       expect(principal).toEqual({
         id: presented.id,

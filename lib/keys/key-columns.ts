@@ -83,7 +83,16 @@ export function patchColumns(patch: UpdateApiKeyInput, now: number): Partial<Api
 }
 
 /** Patch fields that a rotated key no longer uses: its successor's row carries them (SPEC §6). */
-export const LINEAGE_FIELDS = ['permissions', 'roles', 'allowedIps', 'rateLimits', 'remaining', 'refill', 'maxIdleMs', 'expiresAt'] as const;
+export const LINEAGE_FIELDS = [
+  'permissions',
+  'roles',
+  'allowedIps',
+  'rateLimits',
+  'remaining',
+  'refill',
+  'maxIdleMs',
+  'expiresAt',
+] as const;
 
 /** The columns of `set` whose value differs from the stored row: what an update writes. @internal */
 export function changedColumns(before: ApiKeyEntity, set: Partial<ApiKeyEntity>): Partial<ApiKeyEntity> {
@@ -101,7 +110,8 @@ export function changedColumns(before: ApiKeyEntity, set: Partial<ApiKeyEntity>)
  * @internal
  */
 export function successorRow(old: ApiKeyEntity, secret: StoredSecret, now: number): ApiKeyEntity {
-  const { lineageId, ownerId, name, namespace, environment, meta, allowedIps, enabled, disabledBy, expiresAt, maxIdleMs, parentKeyId } = old;
+  const { lineageId, ownerId, name, namespace, environment, meta, allowedIps, enabled, disabledBy, expiresAt, maxIdleMs, parentKeyId } =
+    old;
   const { remaining, refillAmount, refillInterval, lastRefillAt, rateLimits } = old;
   return Object.assign(new ApiKeyEntity(), {
     ...{ lineageId, ownerId, name, namespace, environment, meta, allowedIps, enabled, disabledBy, expiresAt, maxIdleMs, parentKeyId },
@@ -134,7 +144,11 @@ function creditColumns(remainingInput: unknown, refillInput: unknown, now: numbe
   if (remaining === null || refill === null) Object.assign(columns, { refillAmount: null, refillInterval: null, lastRefillAt: null });
   if (refill) {
     if (remaining === null) throw ApiKeyValidationError.field('refill', 'a refill needs remaining credits (remaining is null)');
-    Object.assign(columns, { refillAmount: refill.amount, refillInterval: refill.interval, lastRefillAt: periodStart(refill.interval, now) });
+    Object.assign(columns, {
+      refillAmount: refill.amount,
+      refillInterval: refill.interval,
+      lastRefillAt: periodStart(refill.interval, now),
+    });
   }
   return columns;
 }

@@ -113,66 +113,69 @@ describe('KeyFormat', () => {
     it.each([
       { prefix: 'sk', keyBytes: 32, seed: 0x5eed01 },
       { prefix: 'sk_live', keyBytes: 16, seed: 0x5eed02 },
-    ])('$prefix/$keyBytes: every position of 1,000 keys substituted, plus deletions, insertions, transpositions', ({ prefix, keyBytes, seed }) => {
-      const format = new KeyFormat(prefix, keyBytes);
-      const rand = seededRandom(seed ^ 0x9e3779b9);
-      const pick = (n: number) => Math.floor(rand() * n);
-      const keys = withSeededRandomBytes(seed, () => Array.from({ length: KEYS }, () => format.generate()));
-      expect(new Set(keys).size).toBe(KEYS);
+    ])(
+      '$prefix/$keyBytes: every position of 1,000 keys substituted, plus deletions, insertions, transpositions',
+      ({ prefix, keyBytes, seed }) => {
+        const format = new KeyFormat(prefix, keyBytes);
+        const rand = seededRandom(seed ^ 0x9e3779b9);
+        const pick = (n: number) => Math.floor(rand() * n);
+        const keys = withSeededRandomBytes(seed, () => Array.from({ length: KEYS }, () => format.generate()));
+        expect(new Set(keys).size).toBe(KEYS);
 
-      const survivors: string[] = [];
-      const noOps: string[] = [];
-      const unparsedOriginals: number[] = [];
-      const tried = { substitution: 0, deletion: 0, insertion: 0, transposition: 0 };
-      let expectedSubstitutions = 0;
-      const attempt = (kind: keyof typeof tried, index: number, position: number, mutated: string, original: string) => {
-        if (mutated === original) noOps.push(`${kind} at ${position} of key #${index}`);
-        tried[kind]++;
-        if (format.parse(mutated) !== null) survivors.push(`${kind} at ${position} of key #${index}`);
-      };
+        const survivors: string[] = [];
+        const noOps: string[] = [];
+        const unparsedOriginals: number[] = [];
+        const tried = { substitution: 0, deletion: 0, insertion: 0, transposition: 0 };
+        let expectedSubstitutions = 0;
+        const attempt = (kind: keyof typeof tried, index: number, position: number, mutated: string, original: string) => {
+          if (mutated === original) noOps.push(`${kind} at ${position} of key #${index}`);
+          tried[kind]++;
+          if (format.parse(mutated) !== null) survivors.push(`${kind} at ${position} of key #${index}`);
+        };
 
-      keys.forEach((key, index) => {
-        // The unmutated key must parse, or the sweep below would pass vacuously.
-        if (format.parse(key) === null) unparsedOriginals.push(index);
-        expectedSubstitutions += key.length;
-        const checksumStart = key.length - 6;
+        keys.forEach((key, index) => {
+          // The unmutated key must parse, or the sweep below would pass vacuously.
+          if (format.parse(key) === null) unparsedOriginals.push(index);
+          expectedSubstitutions += key.length;
+          const checksumStart = key.length - 6;
 
-        for (let i = 0; i < key.length; i++) {
-          let replacement = KEY_ALPHABET[pick(KEY_ALPHABET.length)];
-          while (replacement === key[i]) replacement = KEY_ALPHABET[pick(KEY_ALPHABET.length)];
-          attempt('substitution', index, i, key.slice(0, i) + replacement + key.slice(i + 1), key);
-        }
+          for (let i = 0; i < key.length; i++) {
+            let replacement = KEY_ALPHABET[pick(KEY_ALPHABET.length)];
+            while (replacement === key[i]) replacement = KEY_ALPHABET[pick(KEY_ALPHABET.length)];
+            attempt('substitution', index, i, key.slice(0, i) + replacement + key.slice(i + 1), key);
+          }
 
-        // A few positions per kind: the body/checksum boundary, somewhere in the body, somewhere in the checksum.
-        const bodyStart = prefix.length + 1;
-        const positions = [checksumStart - 1, bodyStart + pick(checksumStart - 1 - bodyStart), checksumStart + pick(5)];
-        expect(positions).toHaveLength(EDITS_PER_KIND);
+          // A few positions per kind: the body/checksum boundary, somewhere in the body, somewhere in the checksum.
+          const bodyStart = prefix.length + 1;
+          const positions = [checksumStart - 1, bodyStart + pick(checksumStart - 1 - bodyStart), checksumStart + pick(5)];
+          expect(positions).toHaveLength(EDITS_PER_KIND);
 
-        for (const i of positions) attempt('deletion', index, i, key.slice(0, i) + key.slice(i + 1), key);
+          for (const i of positions) attempt('deletion', index, i, key.slice(0, i) + key.slice(i + 1), key);
 
-        for (const i of positions) {
-          const inserted = BASE62[pick(BASE62.length)];
-          attempt('insertion', index, i, key.slice(0, i) + inserted + key.slice(i), key);
-        }
+          for (const i of positions) {
+            const inserted = BASE62[pick(BASE62.length)];
+            attempt('insertion', index, i, key.slice(0, i) + inserted + key.slice(i), key);
+          }
 
-        for (const start of positions) {
-          // Nearest adjacent pair of distinct characters at or after `start` (wrapping inside the body+checksum).
-          let i = start;
-          while (key[i] === key[i + 1]) i = i + 1 < key.length - 1 ? i + 1 : bodyStart;
-          attempt('transposition', index, i, key.slice(0, i) + key[i + 1] + key[i] + key.slice(i + 2), key);
-        }
-      });
+          for (const start of positions) {
+            // Nearest adjacent pair of distinct characters at or after `start` (wrapping inside the body+checksum).
+            let i = start;
+            while (key[i] === key[i + 1]) i = i + 1 < key.length - 1 ? i + 1 : bodyStart;
+            attempt('transposition', index, i, key.slice(0, i) + key[i + 1] + key[i] + key.slice(i + 2), key);
+          }
+        });
 
-      expect(tried.substitution).toBe(expectedSubstitutions);
-      // Every key is at least prefix + '_' + shortest body + checksum long.
-      expect(tried.substitution).toBeGreaterThanOrEqual(KEYS * (prefix.length + 1 + maxBody(keyBytes) - 4 + 6));
-      expect(tried.deletion).toBe(KEYS * EDITS_PER_KIND);
-      expect(tried.insertion).toBe(KEYS * EDITS_PER_KIND);
-      expect(tried.transposition).toBe(KEYS * EDITS_PER_KIND);
-      expect(unparsedOriginals).toEqual([]);
-      expect(noOps).toEqual([]);
-      expect(survivors).toEqual([]);
-    });
+        expect(tried.substitution).toBe(expectedSubstitutions);
+        // Every key is at least prefix + '_' + shortest body + checksum long.
+        expect(tried.substitution).toBeGreaterThanOrEqual(KEYS * (prefix.length + 1 + maxBody(keyBytes) - 4 + 6));
+        expect(tried.deletion).toBe(KEYS * EDITS_PER_KIND);
+        expect(tried.insertion).toBe(KEYS * EDITS_PER_KIND);
+        expect(tried.transposition).toBe(KEYS * EDITS_PER_KIND);
+        expect(unparsedOriginals).toEqual([]);
+        expect(noOps).toEqual([]);
+        expect(survivors).toEqual([]);
+      },
+    );
 
     it('seeded generation is replayable (the sweep above is deterministic)', () => {
       const format = new KeyFormat('sk', 32);
@@ -220,7 +223,13 @@ describe('KeyFormat', () => {
       ['a shorter prefix', signed('sk', body)],
       ['a longer prefix', signed('sk_live_x', body)],
       ['upper-case prefix', signed('SK_LIVE', body)],
-      ['missing underscore', (() => { const head = `sk_live${body}`; return head + checksumOf(head); })()],
+      [
+        'missing underscore',
+        (() => {
+          const head = `sk_live${body}`;
+          return head + checksumOf(head);
+        })(),
+      ],
       ['double underscore', signed('sk_live_', body)],
       ['prefix only', 'sk_live_'],
       ['empty string', ''],
@@ -279,7 +288,16 @@ describe('KeyFormat', () => {
     it('never accepts control characters, spaces or non-ASCII, even when the pattern would', () => {
       const permissive = new KeyFormat('sk', 32, /^legacy-/);
       expect(permissive.parse('legacy-abc')).toEqual({ raw: 'legacy-abc', start: 'lega', last4: '-abc' });
-      for (const bad of ['legacy-a bc', 'legacy-a\tbc', 'legacy-abc\n', 'legacy-abc\0', 'legacy-abc\r', 'legacy-\x7f', 'legacy-é', 'legacy-🔑']) {
+      for (const bad of [
+        'legacy-a bc',
+        'legacy-a\tbc',
+        'legacy-abc\n',
+        'legacy-abc\0',
+        'legacy-abc\r',
+        'legacy-\x7f',
+        'legacy-é',
+        'legacy-🔑',
+      ]) {
         expect(permissive.parse(bad)).toBeNull();
       }
     });

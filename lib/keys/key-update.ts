@@ -39,7 +39,9 @@ export function planUpdate(
   }
   const columns = changedColumns(before, set);
   const grants = {
-    ...(names.permissions !== undefined && !sameNames(names.permissions, directPermissionsOf(before)) ? { permissions: names.permissions } : {}),
+    ...(names.permissions !== undefined && !sameNames(names.permissions, directPermissionsOf(before))
+      ? { permissions: names.permissions }
+      : {}),
     ...(names.roles !== undefined && !sameNames(names.roles, roleNamesOf(before)) ? { roles: names.roles } : {}),
   };
   return { columns, grants, fields: [...Object.keys(columns), ...Object.keys(grants)] };

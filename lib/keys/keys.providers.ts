@@ -17,7 +17,11 @@ export const KEYS_PROVIDERS: Provider[] = [
     useFactory: (options: ResolvedApiKeysOptions) => new KeyFormat(options.keyPrefix, options.keyBytes, options.legacyKeyPattern),
     inject: [API_KEYS_RESOLVED_OPTIONS],
   },
-  { provide: KeyHasher, useFactory: (options: ResolvedApiKeysOptions) => new KeyHasher(options.pepper), inject: [API_KEYS_RESOLVED_OPTIONS] },
+  {
+    provide: KeyHasher,
+    useFactory: (options: ResolvedApiKeysOptions) => new KeyHasher(options.pepper),
+    inject: [API_KEYS_RESOLVED_OPTIONS],
+  },
   { provide: ApiKeyStore, useFactory: (dataSource: DataSource) => new ApiKeyStore(dataSource), inject: [API_KEYS_DATA_SOURCE] },
   {
     provide: LastUsedTracker,

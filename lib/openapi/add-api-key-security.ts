@@ -30,6 +30,9 @@ export function addApiKeySecurity<B extends ApiKeySecurityDocumentBuilder>(build
   if (typeof header !== 'string' || !HEADER_NAME.test(header)) {
     throw new TypeError(`addApiKeySecurity: header must be an HTTP header name, got ${JSON.stringify(header)}`);
   }
-  builder.addApiKey({ type: 'apiKey', in: 'header', name: header, description: 'An API key issued by nest-api-keys.' }, API_KEY_SECURITY_SCHEME);
+  builder.addApiKey(
+    { type: 'apiKey', in: 'header', name: header, description: 'An API key issued by nest-api-keys.' },
+    API_KEY_SECURITY_SCHEME,
+  );
   return builder;
 }

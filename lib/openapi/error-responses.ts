@@ -19,7 +19,8 @@ export const GUARD_ERRORS: ErrorCodes = Object.entries(DENIAL_STATUS).reduce<Rec
 export function mergeErrors(...sources: ErrorCodes[]): ErrorCodes {
   const merged: Record<number, string[]> = {};
   for (const source of sources) {
-    for (const [status, codes] of Object.entries(source)) merged[Number(status)] = [...new Set([...(merged[Number(status)] ?? []), ...codes!])];
+    for (const [status, codes] of Object.entries(source))
+      merged[Number(status)] = [...new Set([...(merged[Number(status)] ?? []), ...codes!])];
   }
   return merged;
 }

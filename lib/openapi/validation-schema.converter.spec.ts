@@ -45,7 +45,8 @@ class Sample {
   @IsUUID()
   id: string;
 
-  @IsOptional() @IsEmail()
+  @IsOptional()
+  @IsEmail()
   email?: string;
 
   @IsEnum(Colour)
@@ -54,19 +55,25 @@ class Sample {
   @IsIn([1, 2, 3])
   level: number;
 
-  @ArrayMinSize(1) @ArrayUnique() @IsIP(4, { each: true })
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIP(4, { each: true })
   addresses: string[];
 
-  @IsNumber() @IsPositive()
+  @IsNumber()
+  @IsPositive()
   ratio: number;
 
-  @ValidateIf((o: Sample) => o.ratio > 1) @IsString()
+  @ValidateIf((o: Sample) => o.ratio > 1)
+  @IsString()
   reason?: string;
 
-  @ValidateNested() @Type(() => Leaf)
+  @ValidateNested()
+  @Type(() => Leaf)
   leaf: Leaf;
 
-  @ValidateNested({ each: true }) @Type(() => Leaf)
+  @ValidateNested({ each: true })
+  @Type(() => Leaf)
   leaves: Leaf[];
 
   @IsHexColor()
@@ -78,7 +85,13 @@ describe('describeDto (class-validator rules as OpenAPI)', () => {
     expect(property(CreateApiKeyDto, 'ownerId')).toEqual({
       name: 'ownerId',
       required: false,
-      schema: { type: 'string', minLength: 1, maxLength: 128, pattern: '^\\S(?:.*\\S)?$', description: expect.stringMatching(/^An identifier/) },
+      schema: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 128,
+        pattern: '^\\S(?:.*\\S)?$',
+        description: expect.stringMatching(/^An identifier/),
+      },
     });
     expect(property(CreateApiKeyDto, 'name').schema).toEqual({ type: 'string', maxLength: 200 });
     expect(property(CreateApiKeyDto, 'namespace').schema).toEqual({
@@ -91,7 +104,13 @@ describe('describeDto (class-validator rules as OpenAPI)', () => {
     expect(property(CreateApiKeyDto, 'permissions').schema).toEqual({
       type: 'array',
       maxItems: 100,
-      items: { type: 'string', minLength: 1, maxLength: 128, pattern: PERMISSION_NAME_PATTERN.source, description: expect.stringMatching(/^An identifier/) },
+      items: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 128,
+        pattern: PERMISSION_NAME_PATTERN.source,
+        description: expect.stringMatching(/^An identifier/),
+      },
     });
     expect(property(CreateApiKeyDto, 'roles').schema.items).toMatchObject({ maxLength: 128 });
     expect(property(CreateApiKeyDto, 'allowedIps').schema).toMatchObject({ type: 'array', maxItems: 100, items: { type: 'string' } });
@@ -150,7 +169,16 @@ describe('describeDto (class-validator rules as OpenAPI)', () => {
     };
     for (const controller of controllers) for (const route of adminRoutes(controller)) for (const dto of route.dtos) visit(dto.type);
     expect([...seen].map((dto) => dto.name).sort()).toEqual(
-      expect.arrayContaining(['CreateApiKeyDto', 'ListApiKeysQueryDto', 'RateLimitDto', 'RefillDto', 'RevokeManyDto', 'RotateApiKeyDto', 'UpdateApiKeyDto', 'VerifyApiKeyDto']),
+      expect.arrayContaining([
+        'CreateApiKeyDto',
+        'ListApiKeysQueryDto',
+        'RateLimitDto',
+        'RefillDto',
+        'RevokeManyDto',
+        'RotateApiKeyDto',
+        'UpdateApiKeyDto',
+        'VerifyApiKeyDto',
+      ]),
     );
   });
 });

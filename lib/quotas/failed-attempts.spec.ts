@@ -211,7 +211,8 @@ describe('FailedAttempts', () => {
     it('logs once when the storage answers again', async () => {
       let failing = true;
       const flaky: RateLimitStorage = {
-        increment: (...args: [string, number, number, number, string]) => (failing ? Promise.reject(new Error('x')) : storage.increment(...args)),
+        increment: (...args: [string, number, number, number, string]) =>
+          failing ? Promise.reject(new Error('x')) : storage.increment(...args),
       };
       const subject = new FailedAttempts(flaky, clock, { limit: 100, windowMs: 60_000 });
       const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);

@@ -115,7 +115,9 @@ export class FailedAttempts {
       } catch (error) {
         if (!this.sharedDown) {
           this.sharedDown = true;
-          this.logger.warn(`The rate-limit storage failed (${(error as Error).message}); counting failed attempts in process until it answers again.`);
+          this.logger.warn(
+            `The rate-limit storage failed (${(error as Error).message}); counting failed attempts in process until it answers again.`,
+          );
         }
       }
     }

@@ -38,7 +38,13 @@ export class InMemoryRateLimitStorage implements RateLimitStorage {
     return this.windows.size;
   }
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number, _throttlerName?: string): Promise<RateLimitStorageRecord> {
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    _throttlerName?: string,
+  ): Promise<RateLimitStorageRecord> {
     const now = this.clock.now();
     let window = this.windows.get(key, now);
     if (!window) {

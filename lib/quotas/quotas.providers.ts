@@ -25,7 +25,9 @@ export const QUOTAS_PROVIDERS: Provider[] = [
     // else in the guard's own bounded in-process counters.
     provide: API_KEYS_FAILED_ATTEMPTS,
     useFactory: (options: ResolvedApiKeysOptions, hostStorage?: RateLimitStorage) =>
-      options.failedAttempts ? new FailedAttempts(options.rateLimitStorage ?? hostStorage ?? null, options.clock, options.failedAttempts) : null,
+      options.failedAttempts
+        ? new FailedAttempts(options.rateLimitStorage ?? hostStorage ?? null, options.clock, options.failedAttempts)
+        : null,
     inject: [API_KEYS_RESOLVED_OPTIONS, HOST_STORAGE],
   },
   {

@@ -57,7 +57,12 @@ describe('periodStart / nextPeriodStart', () => {
   it.each(['hourly', 'daily', 'weekly', 'monthly'] as RefillInterval[])(
     '%s: now lies in [start, next), the last millisecond belongs to the period and the next period starts at next',
     (interval) => {
-      for (const now of [utc(2031, 1, 6, 12, 34), utc(2031, 2, 28, 23, 59, 59, 999), utc(2032, 2, 29, 0, 0, 0, 1), utc(2031, 12, 31, 23, 59)]) {
+      for (const now of [
+        utc(2031, 1, 6, 12, 34),
+        utc(2031, 2, 28, 23, 59, 59, 999),
+        utc(2032, 2, 29, 0, 0, 0, 1),
+        utc(2031, 12, 31, 23, 59),
+      ]) {
         const start = periodStart(interval, now);
         const next = nextPeriodStart(interval, now);
         expect(start).toBeLessThanOrEqual(now);

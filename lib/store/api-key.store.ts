@@ -21,7 +21,6 @@ const KEY_RELATIONS = {
 const PERMISSION_GRANTS = 'api_key_permission_grants';
 const ROLE_GRANTS = 'api_key_role_grants';
 
-
 /** Keys revoked (or purged) per statement in a bulk change. */
 const REVOKE_BATCH = 500;
 
@@ -146,7 +145,12 @@ export class ApiKeyStore {
     const rows: Array<{ id: string; ownerId: string }> = await query.getRawMany();
     for (let i = 0; i < rows.length; i += REVOKE_BATCH) {
       const ids = rows.slice(i, i + REVOKE_BATCH).map((row) => row.id);
-      await manager.createQueryBuilder().update(ApiKeyEntity).set({ revokedAt: now, updatedAt: now }).where('id IN (:...ids)', { ids }).execute();
+      await manager
+        .createQueryBuilder()
+        .update(ApiKeyEntity)
+        .set({ revokedAt: now, updatedAt: now })
+        .where('id IN (:...ids)', { ids })
+        .execute();
     }
     return rows;
   }

@@ -34,13 +34,37 @@ export function isDeadlock(error: unknown): boolean {
 
 // Signals that the store is down or too slow, as opposed to a bug in a query.
 const CONNECTION_FAILURE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN',
-  'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN', 'ER_LOCK_WAIT_TIMEOUT',
-  '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006', '55P03', '57014',
-  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_LOCK_WAIT_TIMEOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '55P03',
+  '57014',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
 ]);
 const CONNECTION_FAILURE_NAMES = new Set([
-  'CannotExecuteNotConnectedError', 'ConnectionIsNotSetError', 'QueryRunnerAlreadyReleasedError',
+  'CannotExecuteNotConnectedError',
+  'ConnectionIsNotSetError',
+  'QueryRunnerAlreadyReleasedError',
   'ConnectionNotFoundError',
 ]);
 const CONNECTION_FAILURE_MESSAGE =
@@ -48,7 +72,11 @@ const CONNECTION_FAILURE_MESSAGE =
 
 /** Whether an error (or what it wraps, a few levels down) says the store is down or too slow. */
 export function isConnectionFailure(error: unknown): boolean {
-  for (let current = error as DriverErrorShape | undefined, depth = 0; current && depth < 3; current = current.driverError ?? current.cause, depth++) {
+  for (
+    let current = error as DriverErrorShape | undefined, depth = 0;
+    current && depth < 3;
+    current = current.driverError ?? current.cause, depth++
+  ) {
     if (current.code !== undefined && CONNECTION_FAILURE_CODES.has(current.code)) return true;
     if (CONNECTION_FAILURE_NAMES.has(current.name ?? '') || CONNECTION_FAILURE_NAMES.has(current.constructor?.name ?? '')) return true;
     if (typeof current.message === 'string' && CONNECTION_FAILURE_MESSAGE.test(current.message)) return true;

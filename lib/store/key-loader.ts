@@ -89,15 +89,18 @@ export class KeyLoader {
       .map((g) => ({ keyId: key.id, permission: { name: g.name } }) as ApiKeyPermissionGrantEntity);
     key.roleGrants = grants
       .filter((g) => g.kind === 'r')
-      .map((g) => ({
-        keyId: key.id,
-        role: {
-          name: g.name,
-          permissionGrants: grants
-            .filter((rp) => rp.kind === 'rp' && rp.role_name === g.name)
-            .map((rp) => ({ permission: { name: rp.name } }) as ApiKeyRolePermissionEntity),
-        } as ApiKeyRoleEntity,
-      }) as ApiKeyRoleGrantEntity);
+      .map(
+        (g) =>
+          ({
+            keyId: key.id,
+            role: {
+              name: g.name,
+              permissionGrants: grants
+                .filter((rp) => rp.kind === 'rp' && rp.role_name === g.name)
+                .map((rp) => ({ permission: { name: rp.name } }) as ApiKeyRolePermissionEntity),
+            } as ApiKeyRoleEntity,
+          }) as ApiKeyRoleGrantEntity,
+      );
     return key;
   }
 
@@ -111,7 +114,10 @@ export class KeyLoader {
     key.owner =
       ownerLimits === null || ownerLimits === undefined
         ? null
-        : ({ ownerId: key.ownerId, rateLimits: this.dataSource.driver.prepareHydratedValue(ownerLimits, this.ownerLimitsColumn) } as ApiKeyOwnerEntity);
+        : ({
+            ownerId: key.ownerId,
+            rateLimits: this.dataSource.driver.prepareHydratedValue(ownerLimits, this.ownerLimitsColumn),
+          } as ApiKeyOwnerEntity);
     return key;
   }
 

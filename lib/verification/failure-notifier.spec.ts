@@ -29,7 +29,14 @@ describe('FailureNotifier', () => {
       rateLimit: { name: 'per-minute', limit: 1, remaining: 0, resetAt: now },
     });
     expect(events).toEqual([
-      { type: 'ratelimit.exceeded', keyId: 'k1', ownerId: 'o1', actorId: 'system', at: now, details: { code: 'RATE_LIMITED', limit: 'per-minute' } },
+      {
+        type: 'ratelimit.exceeded',
+        keyId: 'k1',
+        ownerId: 'o1',
+        actorId: 'system',
+        at: now,
+        details: { code: 'RATE_LIMITED', limit: 'per-minute' },
+      },
     ]);
   });
 });

@@ -54,5 +54,8 @@ export function trackerOf(ip: string | undefined): string {
   if (!address) return 'unknown';
   const groups = ipv6Groups(address);
   if (!groups) return address;
-  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }

@@ -16,7 +16,8 @@ import { FailureNotifier } from './failure-notifier.js';
 export const VERIFICATION_PROVIDERS: Provider[] = [
   {
     provide: FailureNotifier,
-    useFactory: (options: ResolvedApiKeysOptions, events: ApiKeyEvents) => new FailureNotifier(options.clock, (event) => events.emit(event)),
+    useFactory: (options: ResolvedApiKeysOptions, events: ApiKeyEvents) =>
+      new FailureNotifier(options.clock, (event) => events.emit(event)),
     inject: [API_KEYS_RESOLVED_OPTIONS, ApiKeyEvents],
   },
   {

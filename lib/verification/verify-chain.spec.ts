@@ -243,16 +243,20 @@ describe('verify chain', () => {
     it('a key failing every check reports each code in SPEC order as the earlier ones are fixed', () => {
       const graceEndsAt = T0 + HOUR;
       const now = graceEndsAt + HOUR;
-      const [old, successor] = rotated(graceEndsAt, {}, {
-        allowedIps: ['10.0.0.0/8'],
-        revokedAt: T0,
-        enabled: false,
-        disabledBy: 'admin',
-        expiresAt: T0 + 1,
-        maxIdleMs: 1000,
-        lastUsedAt: T0,
-        permissionGrants: perms('billing:read'),
-      });
+      const [old, successor] = rotated(
+        graceEndsAt,
+        {},
+        {
+          allowedIps: ['10.0.0.0/8'],
+          revokedAt: T0,
+          enabled: false,
+          disabledBy: 'admin',
+          expiresAt: T0 + 1,
+          maxIdleMs: 1000,
+          lastUsedAt: T0,
+          permissionGrants: perms('billing:read'),
+        },
+      );
       const options: VerifyOptions = { ip: '11.0.0.1', permissions: ['billing:write'] };
       const fixes: Array<() => void> = [
         () => (successor.allowedIps = []),

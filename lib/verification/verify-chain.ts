@@ -55,8 +55,7 @@ export const KEY_CHECKS: readonly VerifyCheck[] = [
   {
     // Every rotated row in the lineage must still be inside its grace.
     code: 'ROTATION_GRACE_EXPIRED',
-    fails: (s) =>
-      s.lineage.some((k) => k.rotationGraceEndsAt !== null && s.now >= k.rotationGraceEndsAt),
+    fails: (s) => s.lineage.some((k) => k.rotationGraceEndsAt !== null && s.now >= k.rotationGraceEndsAt),
   },
   {
     code: 'IDLE_TIMEOUT',
@@ -64,8 +63,7 @@ export const KEY_CHECKS: readonly VerifyCheck[] = [
   },
   {
     code: 'INSUFFICIENT_PERMISSIONS',
-    fails: (s, o) =>
-      !satisfiesRequirement(s.permissions, o.permissions) || !(o.roles ?? []).every((role) => s.roles.includes(role)),
+    fails: (s, o) => !satisfiesRequirement(s.permissions, o.permissions) || !(o.roles ?? []).every((role) => s.roles.includes(role)),
   },
 ];
 
@@ -76,4 +74,3 @@ export function runKeyChecks(subject: VerifySubject, options: VerifyOptions): Ve
   }
   return null;
 }
-

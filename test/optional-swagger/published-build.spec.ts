@@ -24,7 +24,11 @@ interface HostResult {
 }
 
 async function runHost(options: { withSwagger: boolean }): Promise<{ result: HostResult; stderr: string }> {
-  const args = [...(options.withSwagger ? [] : ['--import', pathToFileURL(blockSwagger).href]), host, pathToFileURL(join(outDir, 'index.js')).href];
+  const args = [
+    ...(options.withSwagger ? [] : ['--import', pathToFileURL(blockSwagger).href]),
+    host,
+    pathToFileURL(join(outDir, 'index.js')).href,
+  ];
   const { stdout, stderr } = await run(process.execPath, args, {
     cwd: repo,
     env: { ...process.env, WITH_SWAGGER: options.withSwagger ? '1' : '0' },
@@ -42,7 +46,9 @@ function declarationFiles(dir: string): string[] {
 beforeAll(async () => {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  await run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: repo });
+  await run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir], {
+    cwd: repo,
+  });
   // Inside node_modules the repository's package.json no longer scopes the files: say ESM again.
   writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type: 'module' }));
 }, 120_000);
@@ -75,11 +81,17 @@ it('with @nestjs/swagger: the host document has the admin routes, their schemas 
   expect(result.swaggerFilesLoaded).toBeGreaterThan(0); // loaded by the package, before the host's own import
   const { paths, components } = result.document;
   const admin = Object.entries<any>(paths).flatMap(([path, item]) =>
-    Object.entries<any>(item).filter(([, op]) => op.tags?.includes('api-keys')).map(([method]) => `${method.toUpperCase()} ${path}`),
+    Object.entries<any>(item)
+      .filter(([, op]) => op.tags?.includes('api-keys'))
+      .map(([method]) => `${method.toUpperCase()} ${path}`),
   );
-  expect(admin).toEqual(expect.arrayContaining(['POST /api-keys/keys', 'GET /api-keys/keys', 'PATCH /api-keys/keys/{id}', 'POST /api-keys/verify']));
+  expect(admin).toEqual(
+    expect.arrayContaining(['POST /api-keys/keys', 'GET /api-keys/keys', 'PATCH /api-keys/keys/{id}', 'POST /api-keys/verify']),
+  );
   expect(paths['/api-keys/keys'].post.security).toEqual([{ 'api-key': [] }]);
-  expect(paths['/api-keys/keys'].post.responses['201'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreatedApiKey' });
+  expect(paths['/api-keys/keys'].post.responses['201'].content['application/json'].schema).toEqual({
+    $ref: '#/components/schemas/CreatedApiKey',
+  });
   expect(components.schemas.CreateApiKeyDto.properties.ownerId).toMatchObject({ type: 'string', minLength: 1, maxLength: 128 });
   expect(components.schemas.ApiKey.properties).not.toHaveProperty('hash');
   expect(paths['/invoices'].get.security).toEqual([{ 'api-key': [] }]);

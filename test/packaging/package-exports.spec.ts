@@ -110,7 +110,10 @@ describe('package.json exports under a real Node process', () => {
   });
 
   it('import from an ES module gets the same file', () => {
-    writeFileSync(join(app, 'consumer.mjs'), "import { format, ApiKeysModule } from 'nest-api-keys'; console.log(format, typeof ApiKeysModule);\n");
+    writeFileSync(
+      join(app, 'consumer.mjs'),
+      "import { format, ApiKeysModule } from 'nest-api-keys'; console.log(format, typeof ApiKeysModule);\n",
+    );
     expect(node(['consumer.mjs'])).toBe('esm function');
   });
 

@@ -48,9 +48,7 @@ describe('require(esm) compatibility of lib/', () => {
   it('no library file has a top-level await', () => {
     const files = libraryFiles();
     expect(files.length).toBeGreaterThan(50);
-    const offenders = files.flatMap((file) =>
-      topLevelAwaits(file, readFileSync(file, 'utf8')).map((at) => `${relative(LIB, file)}:${at}`),
-    );
+    const offenders = files.flatMap((file) => topLevelAwaits(file, readFileSync(file, 'utf8')).map((at) => `${relative(LIB, file)}:${at}`));
     expect(offenders).toEqual([]);
   });
 });

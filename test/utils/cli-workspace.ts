@@ -73,8 +73,13 @@ ${exportAs === 'default' ? `export default ${value};` : `export const ${exportAs
 /** The connection part of a lane's DataSource options (no entities, no synchronize). */
 export function connectionOf(options: DataSourceOptions): Record<string, unknown> {
   // Classes (entities, migrations) cannot travel as JSON: the generated file imports them.
-  const { entities: _entities, migrations: _migrations, migrationsRun: _run, synchronize: _synchronize, ...connection } =
-    options as DataSourceOptions & Record<string, unknown>;
+  const {
+    entities: _entities,
+    migrations: _migrations,
+    migrationsRun: _run,
+    synchronize: _synchronize,
+    ...connection
+  } = options as DataSourceOptions & Record<string, unknown>;
   return connection;
 }
 

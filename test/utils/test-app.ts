@@ -4,12 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource, DataSourceOptions } from 'typeorm';
-import {
-  ApiKeyService,
-  ApiKeysModule,
-  type ApiKeysModuleOptions,
-  type ApiKeysStructuralOptions,
-} from '../../lib/index.js';
+import { ApiKeyService, ApiKeysModule, type ApiKeysModuleOptions, type ApiKeysStructuralOptions } from '../../lib/index.js';
 import { DemoController, OpenController, ReportsController } from '../fixtures/demo.controller.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 

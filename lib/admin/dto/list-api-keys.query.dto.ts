@@ -5,18 +5,27 @@ import { IsIdentifier } from './validation-rules.js';
 
 /** Query of `GET /keys`. */
 export class ListApiKeysQueryDto {
-  @IsOptional() @IsIdentifier('ownerId')
+  @IsOptional()
+  @IsIdentifier('ownerId')
   ownerId?: string;
 
-  @IsOptional() @IsIdentifier('namespace')
+  @IsOptional()
+  @IsIdentifier('namespace')
   namespace?: string;
 
-  @IsOptional() @IsIn(API_KEY_STATUSES)
+  @IsOptional()
+  @IsIn(API_KEY_STATUSES)
   status?: ApiKeyStatus;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   limit?: number;
 
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   cursor?: string;
 }

@@ -4,7 +4,9 @@ import { IsIdentifier } from './validation-rules.js';
 
 /** `refill` in admin bodies. */
 export class RefillDto {
-  @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER)
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   amount: number;
 
   @IsIn(REFILL_INTERVALS)
@@ -16,12 +18,17 @@ export class RateLimitDto {
   @IsIdentifier('rateLimitName')
   name: string;
 
-  @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER)
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   limit: number;
 
-  @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER)
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   windowMs: number;
 
-  @IsOptional() @IsIn(['enforce', 'report'])
+  @IsOptional()
+  @IsIn(['enforce', 'report'])
   mode?: 'enforce' | 'report';
 }

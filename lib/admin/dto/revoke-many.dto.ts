@@ -3,12 +3,15 @@ import { IsIdentifier } from './validation-rules.js';
 
 /** Body of `POST /keys/revoke`: at least one filter. */
 export class RevokeManyDto {
-  @IsOptional() @IsIdentifier('ownerId')
+  @IsOptional()
+  @IsIdentifier('ownerId')
   ownerId?: string;
 
-  @IsOptional() @IsIdentifier('namespace')
+  @IsOptional()
+  @IsIdentifier('namespace')
   namespace?: string;
 
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   createdBefore?: string;
 }

@@ -3,12 +3,16 @@ import { IsGrantList } from './validation-rules.js';
 
 /** Body of `POST /verify`. */
 export class VerifyApiKeyDto {
-  @IsString() @MaxLength(4096)
+  @IsString()
+  @MaxLength(4096)
   key: string;
 
-  @IsOptional() @IsGrantList()
+  @IsOptional()
+  @IsGrantList()
   permissions?: string[];
 
-  @IsOptional() @IsInt() @Min(0)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
   cost?: number;
 }

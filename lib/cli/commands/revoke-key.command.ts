@@ -1,11 +1,4 @@
-import {
-  CONNECTION_HELP,
-  CONNECTION_OPTIONS,
-  HELP_OPTION,
-  connectionOptions,
-  parseCommandArgs,
-  printable,
-} from '../cli-arguments.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, HELP_OPTION, connectionOptions, parseCommandArgs, printable } from '../cli-arguments.js';
 import { CLI_ACTOR } from '../cli-actor.js';
 import { withSession, type CliCommand } from '../cli-command.js';
 import { CliFailure, CliUsageError } from '../cli-errors.js';

@@ -46,13 +46,20 @@ const result = {
   noKey: await call('/invoices'),
   withKey: await call('/invoices', { 'x-api-key': key }),
   adminCreate: (await call('/api-keys/keys', { 'x-api-key': root }, { method: 'POST', body: JSON.stringify({ ownerId: 'acme' }) })).status,
-  adminInvalid: await call('/api-keys/keys', { 'x-api-key': root }, { method: 'POST', body: JSON.stringify({ ownerId: 'acme', bogus: 1 }) }),
+  adminInvalid: await call(
+    '/api-keys/keys',
+    { 'x-api-key': root },
+    { method: 'POST', body: JSON.stringify({ ownerId: 'acme', bogus: 1 }) },
+  ),
   // Files of @nestjs/swagger in the CommonJS cache (require(esm) registers ESM swagger there too).
   swaggerFilesLoaded: Object.keys(createRequire(import.meta.url).cache).filter((file) => file.includes('/@nestjs/swagger/')).length,
 };
 if (process.env.WITH_SWAGGER === '1') {
   const { DocumentBuilder, SwaggerModule } = await import('@nestjs/swagger');
-  result.document = SwaggerModule.createDocument(app, addApiKeySecurity(new DocumentBuilder().setTitle('host'), { header: 'x-api-key' }).build());
+  result.document = SwaggerModule.createDocument(
+    app,
+    addApiKeySecurity(new DocumentBuilder().setTitle('host'), { header: 'x-api-key' }).build(),
+  );
 }
 await app.close();
 process.stdout.write(JSON.stringify(result));

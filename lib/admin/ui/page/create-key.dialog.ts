@@ -50,12 +50,21 @@ export function openCreateKeyDialog(api: ApiClient, context: PageContext, onCrea
   openDialog('Create key', ({ body, close }) => {
     const errors = errorArea();
     const name = h('input', { type: 'text', name: 'name', maxlength: 200, autocomplete: 'off' });
-    const owner = context.ownerId === null ? h('input', { type: 'text', name: 'ownerId', maxlength: 128, required: true, autocomplete: 'off' }) : null;
+    const owner =
+      context.ownerId === null ? h('input', { type: 'text', name: 'ownerId', maxlength: 128, required: true, autocomplete: 'off' }) : null;
     const permissions = permissionsField(context);
     const ttl = context.maxKeyTtlMs;
-    const expires = h('input', { type: 'datetime-local', name: 'expiresAt', max: ttl === null ? undefined : localInputValue(Date.now() + ttl) });
-    const expiryHint = ttl === null ? 'Leave empty for a key that does not expire.' : `At most ${formatDate(new Date(Date.now() + ttl).toISOString(), '')}; empty means that latest date.`;
-    const credits = context.ownerId === null ? h('input', { type: 'number', name: 'remaining', min: 0, step: 1, inputmode: 'numeric' }) : null;
+    const expires = h('input', {
+      type: 'datetime-local',
+      name: 'expiresAt',
+      max: ttl === null ? undefined : localInputValue(Date.now() + ttl),
+    });
+    const expiryHint =
+      ttl === null
+        ? 'Leave empty for a key that does not expire.'
+        : `At most ${formatDate(new Date(Date.now() + ttl).toISOString(), '')}; empty means that latest date.`;
+    const credits =
+      context.ownerId === null ? h('input', { type: 'number', name: 'remaining', min: 0, step: 1, inputmode: 'numeric' }) : null;
     const submit = h('button', { type: 'submit', class: 'button button--primary' }, 'Create');
 
     const form = h(

@@ -12,11 +12,20 @@ export interface DialogHandle {
  * focus moves to `initialFocus` (else the first field or button) and, on close, back to the
  * element that had it. The dialog leaves the DOM when it closes, with whatever it showed.
  */
-export function openDialog(title: string, build: (handle: DialogHandle) => { initialFocus?: HTMLElement }, onClose?: () => void): DialogHandle {
+export function openDialog(
+  title: string,
+  build: (handle: DialogHandle) => { initialFocus?: HTMLElement },
+  onClose?: () => void,
+): DialogHandle {
   const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
   const titleId = uniqueId('dialog-title');
   const body = h('div', { class: 'dialog__body' });
-  const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': titleId }, h('h2', { id: titleId, class: 'dialog__title' }, title), body);
+  const dialog = h(
+    'dialog',
+    { class: 'dialog', 'aria-labelledby': titleId },
+    h('h2', { id: titleId, class: 'dialog__title' }, title),
+    body,
+  );
   const handle: DialogHandle = { dialog, body, close: () => dialog.close() };
   dialog.addEventListener('close', () => {
     dialog.remove();

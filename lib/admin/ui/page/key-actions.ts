@@ -47,8 +47,7 @@ export function keyActions(services: PageServices, key: WireApiKey): HTMLElement
         type: 'button',
         class: 'button button--small',
         'aria-label': `${key.enabled ? 'Disable' : 'Enable'} ${name}`,
-        onclick: () =>
-          run(() => services.api.setEnabled(key.id, !key.enabled), `Key ${name} ${key.enabled ? 'disabled' : 'enabled'}.`),
+        onclick: () => run(() => services.api.setEnabled(key.id, !key.enabled), `Key ${name} ${key.enabled ? 'disabled' : 'enabled'}.`),
       },
       key.enabled ? 'Disable' : 'Enable',
     ),

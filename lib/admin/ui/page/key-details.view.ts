@@ -39,7 +39,12 @@ export class KeyDetailsView {
     const panels = await Promise.all(
       KEY_PANELS.map(async (panel) => {
         const panelTitle = uniqueId('panel-title');
-        return h('section', { class: 'subpanel', 'aria-labelledby': panelTitle }, h('h3', { id: panelTitle }, panel.title), await panel.render(key, this.services));
+        return h(
+          'section',
+          { class: 'subpanel', 'aria-labelledby': panelTitle },
+          h('h3', { id: panelTitle }, panel.title),
+          await panel.render(key, this.services),
+        );
       }),
     );
     this.element.setAttribute('aria-labelledby', titleId);

@@ -144,7 +144,11 @@ export class KeysListPanel {
 
   private row(key: WireApiKey): HTMLTableRowElement {
     const cells: Array<Node | string> = [
-      h('button', { type: 'button', class: 'link', 'aria-label': `Details of ${keyName(key)}`, onclick: () => this.services.openDetails(key) }, keyName(key)),
+      h(
+        'button',
+        { type: 'button', class: 'link', 'aria-label': `Details of ${keyName(key)}`, onclick: () => this.services.openDetails(key) },
+        keyName(key),
+      ),
       h('code', {}, keyHint(key)),
       h('span', { class: `status status--${key.status}` }, STATUS_LABELS[key.status]),
       key.ownerId,

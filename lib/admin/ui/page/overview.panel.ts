@@ -20,7 +20,15 @@ export const overviewPanel: KeyPanel = {
       ['Roles', list(key.roles, 'none')],
       ['Allowed addresses', list(key.allowedIps, 'any')],
       ['Credits', formatCredits(key)],
-      ['Rate limits', list(key.rateLimits.map((r) => `${r.name}: ${r.limit} per ${formatDuration(r.windowMs)}${r.mode === 'report' ? ' (report only)' : ''}`), 'defaults')],
+      [
+        'Rate limits',
+        list(
+          key.rateLimits.map(
+            (r) => `${r.name}: ${r.limit} per ${formatDuration(r.windowMs)}${r.mode === 'report' ? ' (report only)' : ''}`,
+          ),
+          'defaults',
+        ),
+      ],
       ['Created', formatDate(key.createdAt, '')],
       ['Last used', formatDate(key.lastUsedAt, 'never')],
       ['Expires', formatDate(key.expiresAt, 'never')],

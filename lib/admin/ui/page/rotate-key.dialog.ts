@@ -47,13 +47,21 @@ export function openRotateKeyDialog(api: ApiClient, context: PageContext, key: W
         },
       },
       errors.element,
-      h('p', {}, 'The key gets a successor with a new secret. Apps using the old key keep working for the grace period; after it the old key answers 401.'),
+      h(
+        'p',
+        {},
+        'The key gets a successor with a new secret. Apps using the old key keep working for the grace period; after it the old key answers 401.',
+      ),
       h(
         'div',
         { class: 'field' },
         h('label', { for: 'rotate-grace' }, 'Grace period (hours)'),
         grace,
-        h('span', { class: 'hint', id: 'rotate-grace-hint' }, max === null ? '0 ends the old key at once.' : `0 ends the old key at once; at most ${formatDuration(max)}.`),
+        h(
+          'span',
+          { class: 'hint', id: 'rotate-grace-hint' },
+          max === null ? '0 ends the old key at once.' : `0 ends the old key at once; at most ${formatDuration(max)}.`,
+        ),
       ),
       h('div', { class: 'dialog__actions' }, h('button', { type: 'button', class: 'button', onclick: () => close() }, 'Cancel'), submit),
     );

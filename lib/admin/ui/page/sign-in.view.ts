@@ -35,7 +35,11 @@ export function showSignIn(main: HTMLElement, onKey: (key: string) => void, prob
       { class: 'field' },
       h('label', { for: 'admin-key' }, 'Admin key'),
       input,
-      h('span', { class: 'hint', id: 'admin-key-hint' }, 'A key holding api_keys:admin. It is kept in this tab only (session storage) and sent with each request.'),
+      h(
+        'span',
+        { class: 'hint', id: 'admin-key-hint' },
+        'A key holding api_keys:admin. It is kept in this tab only (session storage) and sent with each request.',
+      ),
     ),
     h('div', { class: 'form__actions' }, h('button', { type: 'submit', class: 'button button--primary' }, 'Sign in')),
   );
