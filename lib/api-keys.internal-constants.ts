@@ -14,3 +14,5 @@ export const API_KEYS_FAILED_ATTEMPTS = Symbol('API_KEYS_FAILED_ATTEMPTS');
 export const API_KEYS_CHANGE_HOOKS = Symbol('API_KEYS_CHANGE_HOOKS');
 /** @internal Every entity of the library (API_KEYS_ENTITIES), for the boot checks. */
 export const API_KEYS_ENTITY_LIST = Symbol('API_KEYS_ENTITY_LIST');
+/** @internal The steps after every verification (failure events, usage, credit thresholds), in order. */
+export const API_KEYS_VERIFICATION_HOOKS = Symbol('API_KEYS_VERIFICATION_HOOKS');

@@ -15,11 +15,13 @@ import {
   API_KEYS_ENTITY_LIST,
   API_KEYS_RESOLVED_OPTIONS,
   API_KEYS_STRUCTURAL_OPTIONS,
+  API_KEYS_VERIFICATION_HOOKS,
 } from './api-keys.internal-constants.js';
 import { resolveOptions } from './api-keys.options.js';
 import { ApiKeyGuard } from './guard/api-key.guard.js';
 import type { ApiKeyChangeHook } from './interfaces/api-key-change.interface.js';
 import type { ApiKeysModuleOptions, ApiKeysStructuralOptions } from './interfaces/api-keys-options.interface.js';
+import type { ApiKeyVerificationHook } from './verification/verification-hook.js';
 
 /** @internal Holds the library's providers; see ApiKeysModule.assemble. */
 @Module({})
@@ -49,6 +51,7 @@ export class ApiKeysModule extends ApiKeysConfigurableModule {
     const dataSource = structural.dataSource ?? 'default';
     const admin = structural.admin || undefined;
     const changeHooks = FEATURES.flatMap((feature) => feature.changeHooks ?? []);
+    const verificationHooks = FEATURES.flatMap((feature) => feature.verificationHooks ?? []);
     const providers: Provider[] = [
       { provide: API_KEYS_STRUCTURAL_OPTIONS, useValue: { ...structural, dataSource } },
       {
@@ -59,6 +62,7 @@ export class ApiKeysModule extends ApiKeysConfigurableModule {
       { provide: API_KEYS_DATA_SOURCE, useExisting: getDataSourceToken(dataSource) },
       { provide: API_KEYS_ENTITY_LIST, useValue: API_KEYS_ENTITIES },
       { provide: API_KEYS_CHANGE_HOOKS, useFactory: (...hooks: ApiKeyChangeHook[]) => hooks, inject: changeHooks },
+      { provide: API_KEYS_VERIFICATION_HOOKS, useFactory: (...hooks: ApiKeyVerificationHook[]) => hooks, inject: verificationHooks },
       ...FEATURES.flatMap((feature) => feature.providers ?? []),
     ];
     if (structural.globalGuard) providers.push({ provide: APP_GUARD, useExisting: ApiKeyGuard });

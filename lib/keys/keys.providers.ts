@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { API_KEYS_DATA_SOURCE, API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
+import { ApiKeyLookup } from '../store/api-key-lookup.js';
 import { ApiKeyStore } from '../store/api-key.store.js';
 import { SchemaCheck } from '../store/schema-check.js';
 import { ApiKeyService } from './api-key.service.js';
@@ -23,6 +24,8 @@ export const KEYS_PROVIDERS: Provider[] = [
     inject: [API_KEYS_RESOLVED_OPTIONS],
   },
   { provide: ApiKeyStore, useFactory: (dataSource: DataSource) => new ApiKeyStore(dataSource), inject: [API_KEYS_DATA_SOURCE] },
+  // The verifier reads keys through this seam; the store answers unless a cache decorates it.
+  { provide: ApiKeyLookup, useExisting: ApiKeyStore },
   {
     provide: LastUsedTracker,
     useFactory: (store: ApiKeyStore, options: ResolvedApiKeysOptions) => new LastUsedTracker(store, options.lastUsedWriteIntervalMs),

@@ -9,10 +9,11 @@ import type { HashCandidate, KeyHasher } from '../keys/key-hasher.js';
 import type { LastUsedTracker } from '../keys/last-used-tracker.js';
 import type { CreditLedger } from '../quotas/credit-ledger.js';
 import type { RateLimiter, RateLimitBucket } from '../quotas/rate-limiter.js';
+import type { ApiKeyLookup } from '../store/api-key-lookup.js';
 import type { ApiKeyStore } from '../store/api-key.store.js';
 import { withStoreDeadline, type Deadline } from '../store/store-availability.js';
-import type { FailureNotifier } from './failure-notifier.js';
 import { ipAllowed } from './ip-allow-list.js';
+import type { ApiKeyVerificationHook, VerificationRecord } from './verification-hook.js';
 import { runKeyChecks } from './verify-chain.js';
 import type { VerifyCode } from '../interfaces/verify-code.interface.js';
 import { VERIFY_MESSAGES } from './verify-codes.js';
@@ -36,24 +37,38 @@ export class ApiKeyVerifier {
   constructor(
     private readonly format: KeyFormat,
     private readonly hasher: KeyHasher,
+    private readonly lookup: ApiKeyLookup,
     private readonly store: ApiKeyStore,
     private readonly lastUsed: LastUsedTracker,
     private readonly rateLimiter: RateLimiter,
     private readonly ledger: CreditLedger,
-    private readonly failures: FailureNotifier,
+    private readonly hooks: ApiKeyVerificationHook[],
     private readonly options: ResolvedApiKeysOptions,
   ) {}
 
   async verify(raw: string, options: VerifyOptions): Promise<VerifyResult> {
     const cost = checkNonNegativeInteger('cost', options.cost) ?? 1;
-    if (!this.format.parse(raw)) return failure('MALFORMED');
+    const seen: Progress = { spent: 0 };
+    if (!this.format.parse(raw)) return this.finish(failure('MALFORMED'), seen, options);
     const candidates = this.hasher.candidates(raw);
-    const seen: { key?: ApiKeyEntity } = {};
     const result = await withStoreDeadline(
       (deadline) => this.verifyStored(candidates, cost, options, deadline, seen),
       this.options.storeTimeoutMs,
     );
-    if (!result.valid && seen.key && !options.dryRun) this.failures.notify(seen.key, result);
+    return this.finish(result, seen, options);
+  }
+
+  /** Runs the verification hooks (failure events, usage, thresholds); none of them may fail the call. */
+  private finish(result: VerifyResult, seen: Progress, options: VerifyOptions): VerifyResult {
+    if (this.hooks.length === 0) return result;
+    const record: VerificationRecord = { at: this.options.clock.now(), result, options, ...seen };
+    for (const hook of this.hooks) {
+      try {
+        hook.afterVerify(record);
+      } catch (error) {
+        this.logger.warn(`A verification hook (${hook.constructor.name}) threw: ${(error as Error).message}`);
+      }
+    }
     return result;
   }
 
@@ -62,9 +77,9 @@ export class ApiKeyVerifier {
     cost: number,
     options: VerifyOptions,
     deadline: Deadline,
-    seen: { key?: ApiKeyEntity },
+    seen: Progress,
   ): Promise<VerifyResult> {
-    const found = await this.store.findByHashes(candidates.map((c) => c.hash));
+    const found = await this.lookup.findByHashes(candidates.map((c) => c.hash));
     if (!found || (options.ownerId !== undefined && found.ownerId !== options.ownerId)) return failure('NOT_FOUND');
     seen.key = found;
     let lineage = await this.loadLineage(found);
@@ -73,7 +88,7 @@ export class ApiKeyVerifier {
       return failure(ipAllowed(found.allowedIps ?? [], options.ip) ? 'REVOKED' : 'IP_NOT_ALLOWED');
     }
 
-    let effective = lineage[lineage.length - 1];
+    let effective = (seen.effective = lineage[lineage.length - 1]);
     let permissions = effectivePermissionsOf(effective);
     const now = this.options.clock.now();
     const code = this.check(lineage, permissions, now, options);
@@ -100,13 +115,14 @@ export class ApiKeyVerifier {
           const balance = await this.ledger.spend(effective.id, cost);
           if (balance !== null) {
             result.remaining = balance;
+            seen.spent = cost;
             break;
           }
           // Nothing taken: too few credits, or a rotation moved the balance to a successor
           // meanwhile; then the successor is checked and charged instead. Either way the row is
-          // read again, so a denial reports the balance as it is (SPEC §11).
+          // read again (from the store, past any cache), so a denial reports the balance as it is (SPEC §11).
           const fresh = await this.store.findById(found.id);
-          const reloaded = fresh ? await this.loadLineage(fresh) : null;
+          const reloaded = fresh ? await this.loadLineage(fresh, this.store) : null;
           const next = reloaded?.[reloaded.length - 1];
           if (!next) return this.usageExceeded(effective, now);
           if (next.id === effective.id || attempt >= MAX_SPEND_ATTEMPTS) return this.usageExceeded(next, now, next.remaining ?? undefined);
@@ -114,7 +130,7 @@ export class ApiKeyVerifier {
           const recheck = this.check(reloaded!, permissions, now, options);
           if (recheck) return this.denial(recheck, options);
           lineage = reloaded!;
-          effective = next;
+          effective = seen.effective = next;
         }
       }
     }
@@ -152,12 +168,12 @@ export class ApiKeyVerifier {
    * The presented row and each successor it was rotated to; null (the key fails closed) if a
    * link was purged or the chain is longer than MAX_LINEAGE_DEPTH.
    */
-  async loadLineage(presented: ApiKeyEntity): Promise<ApiKeyEntity[] | null> {
+  async loadLineage(presented: ApiKeyEntity, source: ApiKeyLookup = this.lookup): Promise<ApiKeyEntity[] | null> {
     const lineage = [presented];
     let current = presented;
     while (current.rotationGraceEndsAt !== null) {
       if (lineage.length >= MAX_LINEAGE_DEPTH || current.rotatedToId === null) return null;
-      const next = await this.store.findById(current.rotatedToId);
+      const next = await source.findById(current.rotatedToId);
       if (!next) return null;
       lineage.push(next);
       current = next;
@@ -189,3 +205,6 @@ export class ApiKeyVerifier {
 function failure(code: VerifyCode): VerifyResult {
   return { valid: false, code, message: VERIFY_MESSAGES[code] };
 }
+
+/** What a verification learned on its way, for the verification hooks. */
+type Progress = Pick<VerificationRecord, 'key' | 'effective' | 'spent'>;

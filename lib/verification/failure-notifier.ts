@@ -1,6 +1,7 @@
 import type { ApiKeysClock } from '../interfaces/clock.interface.js';
 import type { ApiKeyEvent } from '../interfaces/api-key-event.interface.js';
 import type { VerifyResult } from '../interfaces/verify-result.interface.js';
+import type { ApiKeyVerificationHook, VerificationRecord } from './verification-hook.js';
 
 /** One event per key and code per this many ms. */
 export const FAILURE_EVENT_DEBOUNCE_MS = 60_000;
@@ -13,13 +14,18 @@ const MAX_TRACKED = 10_000;
  * keys have no owner to tell and emit nothing.
  * @internal
  */
-export class FailureNotifier {
+export class FailureNotifier implements ApiKeyVerificationHook {
   private readonly lastSent = new Map<string, number>();
 
   constructor(
     private readonly clock: ApiKeysClock,
     private readonly emit: (event: ApiKeyEvent) => void,
   ) {}
+
+  /** A failed verification of a stored key, unless it was a dry run. */
+  afterVerify({ key, result, options }: VerificationRecord): void {
+    if (!result.valid && key && !options.dryRun) this.notify(key, result);
+  }
 
   notify(key: { id: string; ownerId: string }, result: VerifyResult): void {
     const now = this.clock.now();

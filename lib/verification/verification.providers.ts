@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
+import { API_KEYS_RESOLVED_OPTIONS, API_KEYS_VERIFICATION_HOOKS } from '../api-keys.internal-constants.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
 import { ApiKeyEvents } from '../events/api-key-events.js';
 import { ApiKeyGuard } from '../guard/api-key.guard.js';
@@ -8,6 +8,7 @@ import { KeyHasher } from '../keys/key-hasher.js';
 import { LastUsedTracker } from '../keys/last-used-tracker.js';
 import { CreditLedger } from '../quotas/credit-ledger.js';
 import { RateLimiter } from '../quotas/rate-limiter.js';
+import { ApiKeyLookup } from '../store/api-key-lookup.js';
 import { ApiKeyStore } from '../store/api-key.store.js';
 import { ApiKeyVerifier } from './api-key-verifier.js';
 import { FailureNotifier } from './failure-notifier.js';
@@ -23,7 +24,17 @@ export const VERIFICATION_PROVIDERS: Provider[] = [
   {
     provide: ApiKeyVerifier,
     useFactory: (...deps: ConstructorParameters<typeof ApiKeyVerifier>) => new ApiKeyVerifier(...deps),
-    inject: [KeyFormat, KeyHasher, ApiKeyStore, LastUsedTracker, RateLimiter, CreditLedger, FailureNotifier, API_KEYS_RESOLVED_OPTIONS],
+    inject: [
+      KeyFormat,
+      KeyHasher,
+      ApiKeyLookup,
+      ApiKeyStore,
+      LastUsedTracker,
+      RateLimiter,
+      CreditLedger,
+      API_KEYS_VERIFICATION_HOOKS,
+      API_KEYS_RESOLVED_OPTIONS,
+    ],
   },
   ApiKeyGuard,
 ];
