@@ -3,12 +3,12 @@ import { REQUEST_API_KEY_PROPERTY } from '../api-keys.constants.js';
 import { ApiKeyValidationError } from '../api-keys.errors.js';
 import { API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
-import type { ApiKey, ApiKeyPage } from '../interfaces/api-key.interface.js';
+import type { ApiKey, ApiKeyPage, UpdateContext } from '../interfaces/api-key.interface.js';
 import type { AdminActor } from '../interfaces/api-keys-options.interface.js';
 import { ApiKeyService } from '../keys/api-key.service.js';
 import { AdminOperation } from '../openapi/admin-operation.decorator.js';
 import { ApiKeyModel, ApiKeyPageModel, CreatedApiKeyModel, RevokeManyResultModel } from '../openapi/response.models.js';
-import { CurrentAdminActor } from './admin-actor.decorator.js';
+import { AdminChangeContext, CurrentAdminActor } from './admin-actor.decorator.js';
 import { AdminController } from './admin-controller.decorator.js';
 import { CreateApiKeyDto } from './dto/create-api-key.dto.js';
 import { ListApiKeysQueryDto } from './dto/list-api-keys.query.dto.js';
@@ -32,17 +32,14 @@ export class KeysAdminController {
 
   @Post()
   @AdminOperation({ summary: 'Create an API key', response: CreatedApiKeyModel, errors: { 403: ['FORBIDDEN_GRANT'] } })
-  async create(@Body() body: CreateApiKeyDto, @CurrentAdminActor() actor: AdminActor, @Req() request: any) {
+  async create(@Body() body: CreateApiKeyDto, @CurrentAdminActor() actor: AdminActor, @AdminChangeContext() ctx: UpdateContext) {
     const scope = this.scope(actor);
     scope.rejectServerSetFields(body);
     const ownerId = scope.ownerFor(body.ownerId);
     if (!ownerId) throw ApiKeyValidationError.field('ownerId', 'ownerId is required');
     await this.checkGrants(scope, body.permissions, body.roles);
     const expiresAt = scope.capExpiry(body.expiresAt, this.options.clock.now(), true);
-    return this.apiKeys.create(
-      { ...body, ...scope.defaults(), ownerId, expiresAt },
-      { ...this.ctx(actor, request), ownerScoped: scope.isScoped },
-    );
+    return this.apiKeys.create({ ...body, ...scope.defaults(), ownerId, expiresAt }, ctx);
   }
 
   @Get()
@@ -55,14 +52,19 @@ export class KeysAdminController {
   @Post('revoke')
   @HttpCode(200)
   @AdminOperation({ summary: 'Revoke the keys matching a filter', response: RevokeManyResultModel })
-  async revokeMany(@Body() body: RevokeManyDto, @CurrentAdminActor() actor: AdminActor, @Req() request: any) {
+  async revokeMany(
+    @Body() body: RevokeManyDto,
+    @CurrentAdminActor() actor: AdminActor,
+    @AdminChangeContext() ctx: UpdateContext,
+    @Req() request: any,
+  ) {
     const scope = this.scope(actor);
     // Checked before the scope fills in the actor's own owner: `{ ownerId: null }` is no filter.
     if (body.ownerId == null && body.namespace == null && body.createdBefore == null) {
       throw ApiKeyValidationError.field('filter', 'give at least one of ownerId, namespace, createdBefore');
     }
     const filter = { ...body, ownerId: scope.ownerFor(body.ownerId ?? undefined) };
-    const revoked = await this.apiKeys.revokeMany(filter, this.ctx(actor, request), {
+    const revoked = await this.apiKeys.revokeMany(filter, ctx, {
       exceptLineageId: request[REQUEST_API_KEY_PROPERTY]?.lineageId,
     });
     return { revoked };
@@ -84,14 +86,14 @@ export class KeysAdminController {
     @Param('id', ParseKeyIdPipe) id: string,
     @Body() body: UpdateApiKeyDto,
     @CurrentAdminActor() actor: AdminActor,
-    @Req() request: any,
+    @AdminChangeContext() ctx: UpdateContext,
   ): Promise<ApiKey> {
     const scope = this.scope(actor);
     scope.assertOwns(await this.apiKeys.get(id));
     scope.rejectServerSetFields(body);
     await this.checkGrants(scope, body.permissions, body.roles);
     const expiresAt = scope.capExpiry(body.expiresAt, this.options.clock.now(), false);
-    return this.apiKeys.update(id, { ...body, expiresAt }, { ...this.ctx(actor, request), ownerScoped: scope.isScoped });
+    return this.apiKeys.update(id, { ...body, expiresAt }, ctx);
   }
 
   @Post(':id/rotate')
@@ -100,20 +102,20 @@ export class KeysAdminController {
     @Param('id', ParseKeyIdPipe) id: string,
     @Body() body: RotateApiKeyDto,
     @CurrentAdminActor() actor: AdminActor,
-    @Req() request: any,
+    @AdminChangeContext() ctx: UpdateContext,
   ) {
     const scope = this.scope(actor);
     scope.assertOwns(await this.apiKeys.get(id));
     scope.checkGracePeriod(body.gracePeriodMs);
-    return this.apiKeys.rotate(id, body, this.ctx(actor, request));
+    return this.apiKeys.rotate(id, body, ctx);
   }
 
   @Post(':id/revoke')
   @HttpCode(200)
   @AdminOperation({ summary: 'Revoke an API key (idempotent)', response: ApiKeyModel })
-  async revoke(@Param('id', ParseKeyIdPipe) id: string, @CurrentAdminActor() actor: AdminActor, @Req() request: any) {
+  async revoke(@Param('id', ParseKeyIdPipe) id: string, @CurrentAdminActor() actor: AdminActor, @AdminChangeContext() ctx: UpdateContext) {
     this.scope(actor).assertOwns(await this.apiKeys.get(id));
-    return this.apiKeys.revoke(id, this.ctx(actor, request));
+    return this.apiKeys.revoke(id, ctx);
   }
 
   private scope(actor: AdminActor): OwnerScope {
@@ -123,9 +125,5 @@ export class KeysAdminController {
   private async checkGrants(scope: OwnerScope, permissions?: string[], roles?: string[]): Promise<void> {
     if (!scope.isScoped) return;
     scope.checkGrants(permissions, roles, roles?.length ? await this.apiKeys.rolePermissions(roles) : undefined);
-  }
-
-  private ctx(actor: AdminActor, request: any) {
-    return { actorId: actor.actorId, ip: request.ip };
   }
 }
