@@ -60,6 +60,38 @@ function compile(rules: readonly string[]): { v4: BlockList; v6: BlockList } {
   return { v4, v6 };
 }
 
+/** The address of a block as a number of its family's width. */
+function addressBits({ family, address }: ClientBlock): bigint {
+  const parts = family === 'ipv4' ? address.split('.').map(Number) : ipv6Groups(address)!;
+  const width = family === 'ipv4' ? 8n : 16n;
+  return parts.reduce((value, part) => (value << width) | BigInt(part), 0n);
+}
+
+/** Whether every client `inner` admits is admitted by `outer` (same family, no wider prefix, same network). */
+function blockWithin(inner: ClientBlock, outer: ClientBlock): boolean {
+  if (inner.family !== outer.family || inner.bits < outer.bits) return false;
+  const shift = BigInt((inner.family === 'ipv4' ? 32 : 128) - outer.bits);
+  return addressBits(inner) >> shift === addressBits(outer) >> shift;
+}
+
+/**
+ * The first of `rules` that admits a client `outer` does not, or null when `rules` only narrow
+ * `outer` (SPEC §11 families: an IPv4-mapped rule is an IPv4 rule, `::/0` admits no IPv4
+ * client). Each rule must lie inside one rule of `outer`; an empty `outer` admits anyone, an
+ * empty `rules` admits anyone too (so it narrows only an empty `outer`). Both lists must be valid.
+ * @internal
+ */
+export function ruleOutside(rules: readonly string[], outer: readonly string[]): string | null {
+  if (outer.length === 0) return null;
+  if (rules.length === 0) return '*';
+  const outerBlocks = outer.map(clientBlockOf);
+  for (const rule of rules) {
+    const block = clientBlockOf(rule);
+    if (!outerBlocks.some((candidate) => blockWithin(block, candidate))) return rule;
+  }
+  return null;
+}
+
 /** Whether `ip` is inside one of `rules` (addresses or CIDR blocks). Fails closed without an ip. */
 export function ipAllowed(rules: readonly string[], ip: string | undefined): boolean {
   if (rules.length === 0) return true;
