@@ -2,6 +2,7 @@ import { adminFeature } from './admin/admin.feature.js';
 import type { ApiKeysFeature } from './api-keys.feature.js';
 import { changesFeature } from './changes/changes.feature.js';
 import { keysFeature } from './keys/keys.feature.js';
+import { ownersFeature } from './owners/owners.feature.js';
 import { quotasFeature } from './quotas/quotas.feature.js';
 
 /**
@@ -9,7 +10,7 @@ import { quotasFeature } from './quotas/quotas.feature.js';
  * present, comes before the event publisher). `ApiKeysModule` is assembled from this list.
  * @internal
  */
-export const FEATURES: readonly ApiKeysFeature[] = [keysFeature, quotasFeature, adminFeature, changesFeature];
+export const FEATURES: readonly ApiKeysFeature[] = [keysFeature, quotasFeature, ownersFeature, adminFeature, changesFeature];
 
 /** Trailing epoch-ms of a migration's class name: the order migrations run in. */
 const timestampOf = (migration: Function) => Number(/(\d+)$/.exec(migration.name)?.[1] ?? 0);

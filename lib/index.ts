@@ -65,4 +65,9 @@ export { RevokeManyDto } from './admin/dto/revoke-many.dto.js';
 export { ListApiKeysQueryDto } from './admin/dto/list-api-keys.query.dto.js';
 export { VerifyApiKeyDto } from './admin/dto/verify-api-key.dto.js';
 export { RefillDto, RateLimitDto } from './admin/dto/quota.dto.js';
-export { ApiKeysInitialSchema1763800000000, ApiKeysQuotas1763900000000, ApiKeysExactIdentifiers1764000000000 } from './migrations/index.js';
+export {
+  ApiKeysInitialSchema1763800000000,
+  ApiKeysQuotas1763900000000,
+  ApiKeysExactIdentifiers1764000000000,
+  ApiKeysOwnerCounts1764050000000,
+} from './migrations/index.js';

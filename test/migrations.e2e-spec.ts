@@ -19,6 +19,7 @@ describe(`API_KEYS_MIGRATIONS on ${lane}`, () => {
         'ApiKeysInitialSchema1763800000000',
         'ApiKeysQuotas1763900000000',
         'ApiKeysExactIdentifiers1764000000000',
+        'ApiKeysOwnerCounts1764050000000',
       ]);
       // Nothing left for synchronize to do: the migrated schema equals the entities' schema.
       const diff = await dataSource.driver.createSchemaBuilder().log();

@@ -161,6 +161,7 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
       expect(op('PATCH /api-keys/keys/{id}').responses['409'].description).toContain('KEY_ROTATED');
       expect(op('PATCH /api-keys/keys/{id}').responses['403'].description).toContain('KEY_DISABLED_BY_ADMIN');
       expect(op('POST /api-keys/keys').responses['403'].description).toContain('FORBIDDEN_GRANT');
+      expect(op('POST /api-keys/keys').responses['409'].description).toContain('MAX_KEYS_REACHED');
       expect('409' in op('GET /api-keys/keys/{id}').responses).toBe(false);
     });
 

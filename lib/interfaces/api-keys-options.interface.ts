@@ -76,6 +76,12 @@ export interface ApiKeysModuleOptions {
   rateLimitStorage?: RateLimitStorage;
   /** Brute-force protection per client; `false` turns it off. Default 30 per 60000 ms. */
   failedAttempts?: Partial<FailedAttemptsOptions> | false;
+  /**
+   * Most keys one owner may hold that are not revoked or purged (a positive integer). A create,
+   * import or child creation past it fails with 409 MAX_KEYS_REACHED; rotations are never
+   * refused. Default: no cap (the count is kept anyway).
+   */
+  maxKeysPerOwner?: number;
   /** Admin API rules (owner scoping, grants, caps). */
   adminPolicy?: AdminPolicy;
   /** Called for every library event; a throwing handler never breaks a request. */

@@ -1,5 +1,11 @@
 import { ApiKeysInitialSchema1763800000000 } from './1763800000000-api-keys-initial-schema.js';
 import { ApiKeysQuotas1763900000000 } from './1763900000000-api-keys-quotas.js';
 import { ApiKeysExactIdentifiers1764000000000 } from './1764000000000-api-keys-exact-identifiers.js';
+import { ApiKeysOwnerCounts1764050000000 } from './1764050000000-api-keys-owner-counts.js';
 
-export { ApiKeysInitialSchema1763800000000, ApiKeysQuotas1763900000000, ApiKeysExactIdentifiers1764000000000 };
+export {
+  ApiKeysInitialSchema1763800000000,
+  ApiKeysQuotas1763900000000,
+  ApiKeysExactIdentifiers1764000000000,
+  ApiKeysOwnerCounts1764050000000,
+};
