@@ -195,7 +195,12 @@ describe.each(PLATFORMS)(`maxKeysPerOwner over HTTP on %s (${lane})`, (platform)
   let t: TestApp;
   let root: string;
   beforeAll(async () => {
-    t = await createTestApp({ platform, options: { maxKeysPerOwner: 5 }, structural: { admin: { path: 'api-keys' } } });
+    // A generous storeTimeoutMs: 20 creates queue on one owner row, and the machine running the suite may be loaded.
+    t = await createTestApp({
+      platform,
+      options: { maxKeysPerOwner: 5, storeTimeoutMs: 15_000 },
+      structural: { admin: { path: 'api-keys' } },
+    });
     ({ key: root } = await t.apiKeys.create({ ownerId: 'ops', permissions: ['api_keys:admin'] }));
   });
   afterAll(() => t.close());
