@@ -1,16 +1,25 @@
 import { adminFeature } from './admin/admin.feature.js';
 import type { ApiKeysFeature } from './api-keys.feature.js';
 import { changesFeature } from './changes/changes.feature.js';
+import { childrenFeature } from './children/children.feature.js';
 import { keysFeature } from './keys/keys.feature.js';
 import { ownersFeature } from './owners/owners.feature.js';
 import { quotasFeature } from './quotas/quotas.feature.js';
 
 /**
- * Every feature of the module, in the order their change hooks run (the audit writer, when
- * present, comes before the event publisher). `ApiKeysModule` is assembled from this list.
+ * Every feature of the module, in the order their change hooks run (a child's narrowing check
+ * before the owner's count, so an escalation answers 403 before a full owner's 409; the audit
+ * writer, when present, before the event publisher). `ApiKeysModule` is assembled from this list.
  * @internal
  */
-export const FEATURES: readonly ApiKeysFeature[] = [keysFeature, quotasFeature, ownersFeature, adminFeature, changesFeature];
+export const FEATURES: readonly ApiKeysFeature[] = [
+  keysFeature,
+  quotasFeature,
+  childrenFeature,
+  ownersFeature,
+  adminFeature,
+  changesFeature,
+];
 
 /** Trailing epoch-ms of a migration's class name: the order migrations run in. */
 const timestampOf = (migration: Function) => Number(/(\d+)$/.exec(migration.name)?.[1] ?? 0);
