@@ -48,9 +48,14 @@ Try it (bash):
   curl -s ${base}/projects/export -H "x-api-key: $KEY"; echo
   # 3. a route that needs projects:write: 403 INSUFFICIENT_PERMISSIONS
   curl -s -X POST ${base}/projects -H "Authorization: Bearer $KEY"; echo
-  # 4. revoke the key, then the same call answers 401 REVOKED
+  # 3b. a child key for a CI runner: it can only narrow its parent and spends the parent's credits
+  CHILD=$(curl -s -X POST ${base}/api-keys/keys/$ID/children -H "x-api-key: $ROOT_KEY" -H 'content-type: application/json' \\
+          -d '{"name":"ci","permissions":["projects:read"]}' | sed -E 's/.*"key":"([^"]+)".*/\\1/')
+  curl -s ${base}/projects -H "x-api-key: $CHILD"; echo
+  # 4. revoke the key, then the same call answers 401 REVOKED, for its child too
   curl -s -X POST ${base}/api-keys/keys/$ID/revoke -H "x-api-key: $ROOT_KEY"; echo
   curl -s ${base}/projects -H "x-api-key: $KEY"; echo
+  curl -s ${base}/projects -H "x-api-key: $CHILD"; echo
 
 `;
 }

@@ -61,9 +61,18 @@ describe('sample app', () => {
     expect(exported.body).toEqual({ exported: 2, creditsLeft: 94 }); // 100 - 1 (list) - 5 (export)
     const denied = await request(server).post('/projects').set('authorization', `Bearer ${key}`).expect(403);
     expect(denied.body.code).toBe('INSUFFICIENT_PERMISSIONS');
+    const child = await request(server)
+      .post(`/api-keys/keys/${apiKey.id}/children`)
+      .set('x-api-key', rootKey!)
+      .send({ name: 'ci', permissions: ['projects:read'] })
+      .expect(201);
+    await request(server).get('/projects').set('x-api-key', child.body.key).expect(200);
+    expect((await apiKeys.get(apiKey.id))!.remaining).toBe(93); // the child spent its parent's credit
     await request(server).post(`/api-keys/keys/${apiKey.id}/revoke`).set('x-api-key', rootKey!).expect(200);
     const revoked = await request(server).get('/projects').set('x-api-key', key).expect(401);
     expect(revoked.body.code).toBe('REVOKED');
+    const childRevoked = await request(server).get('/projects').set('x-api-key', child.body.key).expect(401);
+    expect(childRevoked.body.code).toBe('REVOKED');
     await request(server).get('/hello').expect(200, { hello: 'anonymous' });
   });
 
