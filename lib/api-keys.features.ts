@@ -7,9 +7,8 @@ import { ownersFeature } from './owners/owners.feature.js';
 import { quotasFeature } from './quotas/quotas.feature.js';
 
 /**
- * Every feature of the module, in the order their change hooks run (a child's narrowing check
- * before the owner's count, so an escalation answers 403 before a full owner's 409; the audit
- * writer, when present, before the event publisher). `ApiKeysModule` is assembled from this list.
+ * Every feature of the module, in the order their change hooks run (the audit writer, when
+ * present, comes before the event publisher). `ApiKeysModule` is assembled from this list.
  * @internal
  */
 export const FEATURES: readonly ApiKeysFeature[] = [
