@@ -26,6 +26,16 @@ export function sqlFamilyOf(type: string): SqlFamily {
   throw new Error(`nest-api-keys: supports PostgreSQL, MySQL/MariaDB and SQLite (better-sqlite3), not '${type}'.`);
 }
 
+/**
+ * The lightest row lock that still conflicts with deleting the row: PostgreSQL's `FOR KEY SHARE`
+ * (what its own foreign-key checks take), a shared lock on MySQL/MariaDB. SQLite has no row
+ * locks (the WriteSerializer runs the library's writes one at a time): null.
+ * @internal
+ */
+export function keyShareLockMode(family: SqlFamily): 'for_key_share' | 'pessimistic_read' | null {
+  return family === 'postgres' ? 'for_key_share' : family === 'mysql' ? 'pessimistic_read' : null;
+}
+
 /** The n-th bind parameter in the family's style. @internal */
 export function bindParameter(family: SqlFamily, n: number): string {
   return family === 'postgres' ? `$${n}` : '?';
