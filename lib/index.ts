@@ -26,10 +26,12 @@ export { REFILL_INTERVALS } from './interfaces/quota.interface.js';
 export type * from './interfaces/quota.interface.js';
 export { API_KEY_STATUSES } from './interfaces/api-key.interface.js';
 export type * from './interfaces/api-key.interface.js';
+export type * from './interfaces/rbac.interface.js';
 export type { ResolvedApiKeysOptions } from './api-keys.options.js';
 export type { AdminPageContext } from './admin/ui/admin-page.interface.js';
 
 export { ApiKeyService } from './keys/api-key.service.js';
+export { ApiKeyRbacService } from './rbac/api-key-rbac.service.js';
 export { KEY_PREFIX_PATTERN } from './keys/key-format.js';
 export { SHA256_HASH_VERSION } from './keys/key-hasher.js';
 export { VERIFY_CODES, type VerifyCode, type GuardOnlyCode } from './interfaces/verify-code.interface.js';
