@@ -48,6 +48,12 @@ Try it (bash):
   curl -s ${base}/projects/export -H "x-api-key: $KEY"; echo
   # 3. a route that needs projects:write: 403 INSUFFICIENT_PERMISSIONS
   curl -s -X POST ${base}/projects -H "Authorization: Bearer $KEY"; echo
+  # 3b. a role that carries projects:write, given to the key: the same call now answers 201
+  curl -s -X POST ${base}/api-keys/roles -H "x-api-key: $ROOT_KEY" -H 'content-type: application/json' \\
+       -d '{"name":"project-editor","permissions":["projects:write"]}'; echo
+  curl -s -X PUT ${base}/api-keys/keys/$ID/roles -H "x-api-key: $ROOT_KEY" -H 'content-type: application/json' \\
+       -d '{"roles":["project-editor"]}' > /dev/null
+  curl -s -X POST ${base}/projects -H "Authorization: Bearer $KEY"; echo
   # 4. revoke the key, then the same call answers 401 REVOKED
   curl -s -X POST ${base}/api-keys/keys/$ID/revoke -H "x-api-key: $ROOT_KEY"; echo
   curl -s ${base}/projects -H "x-api-key: $KEY"; echo

@@ -61,6 +61,17 @@ describe('sample app', () => {
     expect(exported.body).toEqual({ exported: 2, creditsLeft: 94 }); // 100 - 1 (list) - 5 (export)
     const denied = await request(server).post('/projects').set('authorization', `Bearer ${key}`).expect(403);
     expect(denied.body.code).toBe('INSUFFICIENT_PERMISSIONS');
+    await request(server)
+      .post('/api-keys/roles')
+      .set('x-api-key', rootKey!)
+      .send({ name: 'project-editor', permissions: ['projects:write'] })
+      .expect(201);
+    await request(server)
+      .put(`/api-keys/keys/${apiKey.id}/roles`)
+      .set('x-api-key', rootKey!)
+      .send({ roles: ['project-editor'] })
+      .expect(200);
+    await request(server).post('/projects').set('authorization', `Bearer ${key}`).expect(201, { created: true });
     await request(server).post(`/api-keys/keys/${apiKey.id}/revoke`).set('x-api-key', rootKey!).expect(200);
     const revoked = await request(server).get('/projects').set('x-api-key', key).expect(401);
     expect(revoked.body.code).toBe('REVOKED');
