@@ -59,6 +59,8 @@ export { API_KEYS_OPENAPI_TAG, API_KEY_SECURITY_SCHEME } from './openapi/openapi
 
 export { API_KEYS_ENTITIES, API_KEYS_MIGRATIONS } from './api-keys.features.js';
 export { ApiKeyEntity, ApiKeyOwnerEntity, ApiKeyPermissionEntity, ApiKeyRoleEntity } from './entities/index.js';
+export { ApiKeyVerificationEntity } from './usage/api-key-verification.entity.js';
+export { ApiKeyUsageRollupEntity } from './usage/api-key-usage-rollup.entity.js';
 
 export { CreateApiKeyDto } from './admin/dto/create-api-key.dto.js';
 export { UpdateApiKeyDto } from './admin/dto/update-api-key.dto.js';
@@ -72,4 +74,9 @@ export { CreateRoleDto } from './admin/dto/create-role.dto.js';
 export { SetKeyRolesDto } from './admin/dto/set-key-roles.dto.js';
 export { SetKeyPermissionsDto } from './admin/dto/set-key-permissions.dto.js';
 export { ListRbacQueryDto } from './admin/dto/list-rbac.query.dto.js';
-export { ApiKeysInitialSchema1763800000000, ApiKeysQuotas1763900000000, ApiKeysExactIdentifiers1764000000000 } from './migrations/index.js';
+export {
+  ApiKeysInitialSchema1763800000000,
+  ApiKeysQuotas1763900000000,
+  ApiKeysExactIdentifiers1764000000000,
+  ApiKeysUsage1764200000000,
+} from './migrations/index.js';
