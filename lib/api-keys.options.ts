@@ -13,6 +13,7 @@ import type { FailedAttemptsOptions, RateLimitRule, RateLimitStorage } from './i
 import { RUNTIME_OPTION_NAMES } from './api-keys.features.js';
 import { checkRateLimits } from './keys/api-key-input.js';
 import { KEY_PREFIX_PATTERN } from './keys/key-format.js';
+import { resolveVerificationLogOptions, type ResolvedVerificationLogOptions } from './usage/usage.options.js';
 
 export { DEFAULT_SOURCES };
 const DEFAULT_MAX_GRACE_PERIOD_MS = 24 * 60 * 60 * 1000;
@@ -32,6 +33,7 @@ export interface ResolvedApiKeysOptions {
   failedAttempts: FailedAttemptsOptions | false;
   adminPolicy: AdminPolicy & { maxGracePeriodMs: number };
   onEvent?: (event: ApiKeyEvent) => void;
+  verificationLog: ResolvedVerificationLogOptions;
   clock: ApiKeysClock;
 }
 
@@ -101,6 +103,7 @@ export function resolveOptions(
           },
     adminPolicy: { ...options.adminPolicy, maxGracePeriodMs: options.adminPolicy?.maxGracePeriodMs ?? DEFAULT_MAX_GRACE_PERIOD_MS },
     onEvent: options.onEvent,
+    verificationLog: resolveVerificationLogOptions(options.verificationLog),
     clock: options.clock ?? systemClock,
   };
 }

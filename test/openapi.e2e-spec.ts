@@ -75,6 +75,9 @@ const ADMIN_OPERATIONS = [
   'DELETE /api-keys/roles/{name}',
   'PUT /api-keys/keys/{id}/roles',
   'PUT /api-keys/keys/{id}/permissions',
+  'GET /api-keys/keys/{id}/usage',
+  'GET /api-keys/keys/{id}/verifications',
+  'GET /api-keys/stats',
 ];
 
 const GUARD_CODES = (status: number) =>
@@ -143,6 +146,9 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
         'DELETE /api-keys/roles/{name}': ['204', ''],
         'PUT /api-keys/keys/{id}/roles': ['200', 'ApiKey'],
         'PUT /api-keys/keys/{id}/permissions': ['200', 'ApiKey'],
+        'GET /api-keys/keys/{id}/usage': ['200', 'UsageSeries'],
+        'GET /api-keys/keys/{id}/verifications': ['200', 'VerificationLogPage'],
+        'GET /api-keys/stats': ['200', 'UsageStats'],
       };
       for (const name of ADMIN_OPERATIONS) {
         const responses = op(name).responses;
@@ -286,6 +292,29 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
       expect(byName.status.schema).toEqual({ type: 'string', enum: [...API_KEY_STATUSES] });
       expect(byName.limit.schema).toEqual({ type: 'integer', minimum: 1, maximum: 100 });
       expect(byName.cursor.schema).toEqual({ type: 'string', maxLength: 200 });
+    });
+
+    it('describes the usage routes: their query bounds and the series, log and stats models', () => {
+      const params = (name: string) => Object.fromEntries(op(name).parameters.map((p: any) => [p.name, p]));
+      const usage = params('GET /api-keys/keys/{id}/usage');
+      expect(usage.granularity).toMatchObject({ in: 'query', required: false, schema: { type: 'string', enum: ['hour', 'day'] } });
+      expect(usage.since.schema).toEqual({ type: 'string', format: 'date-time', maxLength: 40 });
+      const log = params('GET /api-keys/keys/{id}/verifications');
+      expect(log.limit.schema).toEqual({ type: 'integer', minimum: 1, maximum: 100 });
+      expect(log.tags.schema).toMatchObject({ type: 'array', maxItems: 10, items: { type: 'string', minLength: 1, maxLength: 128 } });
+      expect(Object.keys(params('GET /api-keys/stats')).sort()).toEqual(['ownerId', 'since', 'until']);
+
+      expect(schema('UsageSeries').properties.buckets).toEqual({
+        type: 'array',
+        description: expect.any(String),
+        items: { $ref: '#/components/schemas/UsageBucket' },
+      });
+      expect(schema('UsageBucket').required.sort()).toEqual(['at', 'byCode', 'spent', 'total', 'valid']);
+      expect(schema('VerificationLogEntry').required.sort()).toEqual(['at', 'code', 'cost']);
+      expect(schema('VerificationLogPage').properties.nextCursor).toMatchObject({ type: 'string', nullable: true });
+      expect(schema('UsageStats').required.sort()).toEqual(['keys', 'verifications']);
+      expect(schema('VerificationTotals').properties.successRate).toMatchObject({ type: 'number', minimum: 0, maximum: 1, nullable: true });
+      expect(schema('KeyStatusCounts').required.sort()).toEqual([...API_KEY_STATUSES].sort());
     });
 
     it('describes the response models: ApiKey without hash, the page, the created key, revoked, VerifyResult, the error body', () => {

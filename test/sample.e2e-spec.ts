@@ -72,6 +72,17 @@ describe('sample app', () => {
       .send({ roles: ['project-editor'] })
       .expect(200);
     await request(server).post('/projects').set('authorization', `Bearer ${key}`).expect(201, { created: true });
+    const usage = await request(server).get(`/api-keys/keys/${apiKey.id}/usage`).set('x-api-key', rootKey!).expect(200);
+    const sum = (field: 'total' | 'valid' | 'spent') =>
+      usage.body.buckets.reduce((n: number, b: Record<string, number>) => n + b[field], 0);
+    expect([sum('total'), sum('valid'), sum('spent')]).toEqual([4, 3, 7]);
+    const log = await request(server).get(`/api-keys/keys/${apiKey.id}/verifications?limit=5`).set('x-api-key', rootKey!).expect(200);
+    expect(log.body.items.map((i: { code: string; cost: number }) => [i.code, i.cost])).toEqual([
+      ['VALID', 1],
+      ['INSUFFICIENT_PERMISSIONS', 0],
+      ['VALID', 5],
+      ['VALID', 1],
+    ]);
     await request(server).post(`/api-keys/keys/${apiKey.id}/revoke`).set('x-api-key', rootKey!).expect(200);
     const revoked = await request(server).get('/projects').set('x-api-key', key).expect(401);
     expect(revoked.body.code).toBe('REVOKED');

@@ -5,7 +5,7 @@ import { ApiKeyOwnerEntity } from '../entities/api-key-owner.entity.js';
 import { ApiKeyPermissionEntity } from '../entities/api-key-permission.entity.js';
 import type { RateLimitRule } from '../interfaces/quota.interface.js';
 import { ApiKeyRoleEntity } from '../entities/api-key-role.entity.js';
-import type { ApiKeyStatus } from '../interfaces/api-key.interface.js';
+import { API_KEY_STATUSES, type ApiKeyStatus } from '../interfaces/api-key.interface.js';
 import type { KeyCursor } from './key-cursor.js';
 import { KeyLoader } from './key-loader.js';
 import { keyShareLockMode, sqlFamilyOf } from './sql-dialect.js';
@@ -278,6 +278,19 @@ export class ApiKeyStore {
     const found = await this.keys.find({ where: { id: In(rows.map((r) => r.id)) }, relations: KEY_RELATIONS });
     const byId = new Map(found.map((k) => [k.id, k]));
     return rows.map((r) => byId.get(r.id)).filter((k): k is ApiKeyEntity => k !== undefined);
+  }
+
+  /** How many keys (of one owner, or all) have each status now, by the same rule as `list`'s status filter. */
+  async countByStatus(filter: { ownerId?: string; now: number }): Promise<Record<ApiKeyStatus, number>> {
+    const counts = await Promise.all(
+      API_KEY_STATUSES.map(async (status) => {
+        const query = this.keys.createQueryBuilder('k');
+        if (filter.ownerId !== undefined) query.andWhere('k.owner_id = :ownerId', { ownerId: filter.ownerId });
+        this.whereStatus(query, status, filter.now);
+        return [status, await query.getCount()] as const;
+      }),
+    );
+    return Object.fromEntries(counts) as Record<ApiKeyStatus, number>;
   }
 
   /** SQL form of the status precedence in `statusOf` (revoked > disabled > expired > rotated > idle). */
