@@ -1,7 +1,7 @@
 // The bench app: one Nest app serving every variant, built on the compiled library
 // (`npm run build` → ../dist). Started by bench/run.mjs as a child process:
 //
-//   node bench/app.mjs --platform express|fastify --db sqlite|postgres [--port 0]
+//   node bench/app.mjs --platform express|fastify --db sqlite|postgres [--port 0] [--verification-log on|off]
 //
 // It creates its keys at boot and hands them to the parent over IPC (never on stdout).
 // Routes:
@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     platform: { type: 'string', default: 'express' },
     db: { type: 'string', default: 'sqlite' },
     port: { type: 'string', default: '0' },
+    'verification-log': { type: 'string', default: 'on' },
   },
 });
 
@@ -61,8 +62,9 @@ class BenchModule {}
 Module({
   imports: [
     TypeOrmModule.forRoot(db.options),
-    // Library defaults otherwise (in-process rate-limit storage, lastUsedAt tracking, …).
-    ApiKeysModule.forRoot({}),
+    // Library defaults otherwise (in-process rate-limit storage, lastUsedAt tracking, usage
+    // counting, …); --verification-log off measures the guard without usage counting.
+    ApiKeysModule.forRoot({ verificationLog: { enabled: args['verification-log'] !== 'off' } }),
   ],
   controllers: [BenchController],
 })(BenchModule);

@@ -34,8 +34,10 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     json: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    'verification-log': { type: 'string', default: 'on' },
   },
 });
+if (!['on', 'off'].includes(args['verification-log'])) throw new Error('--verification-log takes on or off');
 const list = (value) =>
   value
     .split(',')
@@ -49,7 +51,10 @@ const variants = list(args.variants);
 
 function startApp(platform, db, execArgv = []) {
   return new Promise((resolve, reject) => {
-    const child = fork(join(here, 'app.mjs'), ['--platform', platform, '--db', db], { execArgv, stdio: 'inherit' });
+    const child = fork(join(here, 'app.mjs'), ['--platform', platform, '--db', db, '--verification-log', args['verification-log']], {
+      execArgv,
+      stdio: 'inherit',
+    });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`bench app exited early (${code})`)));
     child.once('message', (message) => {
@@ -170,7 +175,19 @@ console.log(
     .map(([k, v]) => `${k} ${v}`)
     .join(', '),
 );
-const results = { date: new Date().toISOString(), machine, versions, connections, duration, warmup, runs, tables: [], profiles: [] };
+const verificationLog = args['verification-log'];
+const results = {
+  date: new Date().toISOString(),
+  machine,
+  versions,
+  connections,
+  duration,
+  warmup,
+  runs,
+  verificationLog,
+  tables: [],
+  profiles: [],
+};
 for (const db of list(args.dbs)) {
   for (const platform of list(args.platforms)) {
     console.error(`${platform} on ${db}`);
@@ -179,7 +196,7 @@ for (const db of list(args.dbs)) {
     const load = { before: loadBefore, after: loadavg()[0] };
     results.tables.push({ platform, db, rows, stats, load });
     results.profiles.push(...profiles);
-    console.log(`\n${platform} / ${db}`);
+    console.log(`\n${platform} / ${db} (verification log ${verificationLog})`);
     console.log('| variant | req/s | p99 ms | × bare req/s | × bare p99 |');
     console.log('|---|---:|---:|---:|---:|');
     for (const r of rows) {

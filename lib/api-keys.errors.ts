@@ -23,6 +23,10 @@ export const API_KEYS_ERROR_STATUS = {
   KEY_ROTATED: 409,
   /** The owner already holds `maxKeysPerOwner` active keys. */
   MAX_KEYS_REACHED: 409,
+  /** A role still held by a key that can verify (not revoked, not rotated) cannot be deleted. */
+  ROLE_IN_USE: 409,
+  /** A permission still carried by a role or held by a key that can verify cannot be deleted. */
+  PERMISSION_IN_USE: 409,
   /** Behind host guards, an admin write was not sent as JSON. */
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** The secrets routes or service were used without a `secrets` keyring. */
@@ -112,6 +116,21 @@ export class KeyRotatedError extends ApiKeysError {
 export class MaxKeysReachedError extends ApiKeysError {
   constructor(limit: number) {
     super('MAX_KEYS_REACHED', `This owner already holds the most active keys allowed (${limit}); revoke one first.`);
+  }
+}
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+export class RoleInUseError extends ApiKeysError {
+  constructor(name: string, keys: number) {
+    super('ROLE_IN_USE', `The role '${name}' is held by ${plural(keys, 'key')} that can still verify; take it from them first.`);
+  }
+}
+
+export class PermissionInUseError extends ApiKeysError {
+  constructor(name: string, usage: { keys: number; roles: number }) {
+    const holders = [usage.keys ? plural(usage.keys, 'key') : '', usage.roles ? plural(usage.roles, 'role') : ''].filter(Boolean);
+    super('PERMISSION_IN_USE', `The permission '${name}' is held by ${holders.join(' and ')}; take it from them first.`);
   }
 }
 

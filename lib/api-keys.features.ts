@@ -5,6 +5,8 @@ import { childrenFeature } from './children/children.feature.js';
 import { keysFeature } from './keys/keys.feature.js';
 import { ownersFeature } from './owners/owners.feature.js';
 import { quotasFeature } from './quotas/quotas.feature.js';
+import { rbacFeature } from './rbac/rbac.feature.js';
+import { usageFeature } from './usage/usage.feature.js';
 
 /**
  * Every feature of the module, in the order their change hooks run (the audit writer, when
@@ -14,9 +16,11 @@ import { quotasFeature } from './quotas/quotas.feature.js';
 export const FEATURES: readonly ApiKeysFeature[] = [
   keysFeature,
   quotasFeature,
+  rbacFeature,
   childrenFeature,
   ownersFeature,
   adminFeature,
+  usageFeature,
   changesFeature,
 ];
 

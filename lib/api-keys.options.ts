@@ -14,6 +14,7 @@ import { RUNTIME_OPTION_NAMES } from './api-keys.features.js';
 import { checkRateLimits } from './keys/api-key-input.js';
 import { KEY_PREFIX_PATTERN } from './keys/key-format.js';
 import { resolveMaxKeysPerOwner } from './owners/owners.options.js';
+import { resolveVerificationLogOptions, type ResolvedVerificationLogOptions } from './usage/usage.options.js';
 
 export { DEFAULT_SOURCES };
 const DEFAULT_MAX_GRACE_PERIOD_MS = 24 * 60 * 60 * 1000;
@@ -35,6 +36,7 @@ export interface ResolvedApiKeysOptions {
   maxKeysPerOwner: number | null;
   adminPolicy: AdminPolicy & { maxGracePeriodMs: number };
   onEvent?: (event: ApiKeyEvent) => void;
+  verificationLog: ResolvedVerificationLogOptions;
   clock: ApiKeysClock;
 }
 
@@ -105,6 +107,7 @@ export function resolveOptions(
     maxKeysPerOwner: resolveMaxKeysPerOwner(options.maxKeysPerOwner),
     adminPolicy: { ...options.adminPolicy, maxGracePeriodMs: options.adminPolicy?.maxGracePeriodMs ?? DEFAULT_MAX_GRACE_PERIOD_MS },
     onEvent: options.onEvent,
+    verificationLog: resolveVerificationLogOptions(options.verificationLog),
     clock: options.clock ?? systemClock,
   };
 }

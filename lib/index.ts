@@ -26,10 +26,16 @@ export { REFILL_INTERVALS } from './interfaces/quota.interface.js';
 export type * from './interfaces/quota.interface.js';
 export { API_KEY_STATUSES } from './interfaces/api-key.interface.js';
 export type * from './interfaces/api-key.interface.js';
+export type * from './interfaces/rbac.interface.js';
+export type * from './interfaces/usage.interface.js';
 export type { ResolvedApiKeysOptions } from './api-keys.options.js';
 export type { AdminPageContext } from './admin/ui/admin-page.interface.js';
 
 export { ApiKeyService } from './keys/api-key.service.js';
+export { ApiKeyRbacService } from './rbac/api-key-rbac.service.js';
+export { ApiKeyUsageService } from './usage/api-key-usage.service.js';
+export { VERIFICATIONS_KEPT_PER_KEY } from './usage/usage-recorder.js';
+export { MAX_VERIFY_TAGS } from './verification/verify-tags.js';
 export { KEY_PREFIX_PATTERN } from './keys/key-format.js';
 export { SHA256_HASH_VERSION } from './keys/key-hasher.js';
 export { VERIFY_CODES, type VerifyCode, type GuardOnlyCode } from './interfaces/verify-code.interface.js';
@@ -57,6 +63,8 @@ export { API_KEYS_OPENAPI_TAG, API_KEY_SECURITY_SCHEME } from './openapi/openapi
 
 export { API_KEYS_ENTITIES, API_KEYS_MIGRATIONS } from './api-keys.features.js';
 export { ApiKeyEntity, ApiKeyOwnerEntity, ApiKeyPermissionEntity, ApiKeyRoleEntity } from './entities/index.js';
+export { ApiKeyVerificationEntity } from './usage/api-key-verification.entity.js';
+export { ApiKeyUsageRollupEntity } from './usage/api-key-usage-rollup.entity.js';
 
 export { CreateApiKeyDto } from './admin/dto/create-api-key.dto.js';
 export { UpdateApiKeyDto } from './admin/dto/update-api-key.dto.js';
@@ -65,9 +73,16 @@ export { RevokeManyDto } from './admin/dto/revoke-many.dto.js';
 export { ListApiKeysQueryDto } from './admin/dto/list-api-keys.query.dto.js';
 export { VerifyApiKeyDto } from './admin/dto/verify-api-key.dto.js';
 export { RefillDto, RateLimitDto } from './admin/dto/quota.dto.js';
+export { CreatePermissionDto } from './admin/dto/create-permission.dto.js';
+export { CreateRoleDto } from './admin/dto/create-role.dto.js';
+export { SetKeyRolesDto } from './admin/dto/set-key-roles.dto.js';
+export { SetKeyPermissionsDto } from './admin/dto/set-key-permissions.dto.js';
+export { ListRbacQueryDto } from './admin/dto/list-rbac.query.dto.js';
+export { KeyUsageQueryDto, VerificationLogQueryDto, StatsQueryDto } from './admin/dto/usage.query.dto.js';
 export {
   ApiKeysInitialSchema1763800000000,
   ApiKeysQuotas1763900000000,
   ApiKeysExactIdentifiers1764000000000,
   ApiKeysOwnerCounts1764050000000,
+  ApiKeysUsage1764200000000,
 } from './migrations/index.js';

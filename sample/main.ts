@@ -7,7 +7,7 @@ import { ensureRootKey } from './root-key.js';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule, { logger: ['error', 'warn', 'log'] });
-  app.enableShutdownHooks(); // flushes buffered lastUsedAt writes on Ctrl-C
+  app.enableShutdownHooks(); // flushes buffered lastUsedAt writes and usage counts on Ctrl-C
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
@@ -48,11 +48,21 @@ Try it (bash):
   curl -s ${base}/projects/export -H "x-api-key: $KEY"; echo
   # 3. a route that needs projects:write: 403 INSUFFICIENT_PERMISSIONS
   curl -s -X POST ${base}/projects -H "Authorization: Bearer $KEY"; echo
-  # 3b. a child key for a CI runner: it can only narrow its parent and spends the parent's credits
+  # 3b. a role that carries projects:write, given to the key: the same call now answers 201
+  curl -s -X POST ${base}/api-keys/roles -H "x-api-key: $ROOT_KEY" -H 'content-type: application/json' \\
+       -d '{"name":"project-editor","permissions":["projects:write"]}'; echo
+  curl -s -X PUT ${base}/api-keys/keys/$ID/roles -H "x-api-key: $ROOT_KEY" -H 'content-type: application/json' \\
+       -d '{"roles":["project-editor"]}' > /dev/null
+  curl -s -X POST ${base}/projects -H "Authorization: Bearer $KEY"; echo
+  # 4. the key's usage: hourly buckets of the last 24 h (total, valid, byCode, credits spent),
+  #    and its most recent verifications
+  curl -s ${base}/api-keys/keys/$ID/usage -H "x-api-key: $ROOT_KEY"; echo
+  curl -s ${base}/api-keys/keys/$ID/verifications?limit=5 -H "x-api-key: $ROOT_KEY"; echo
+  # 5. a child key for a CI runner: it can only narrow its parent and spends the parent's credits
   CHILD=$(curl -s -X POST ${base}/api-keys/keys/$ID/children -H "x-api-key: $ROOT_KEY" -H 'content-type: application/json' \\
           -d '{"name":"ci","permissions":["projects:read"]}' | sed -E 's/.*"key":"([^"]+)".*/\\1/')
   curl -s ${base}/projects -H "x-api-key: $CHILD"; echo
-  # 4. revoke the key, then the same call answers 401 REVOKED, for its child too
+  # 6. revoke the key, then the same call answers 401 REVOKED, for its child too
   curl -s -X POST ${base}/api-keys/keys/$ID/revoke -H "x-api-key: $ROOT_KEY"; echo
   curl -s ${base}/projects -H "x-api-key: $KEY"; echo
   curl -s ${base}/projects -H "x-api-key: $CHILD"; echo

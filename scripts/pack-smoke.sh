@@ -265,7 +265,7 @@ void bootstrap();
 EOF
 
   # README "Issue the first root key": the seed script exactly as the README shows it.
-  awk '/^\/\/ seed-root-key\.ts$/ { found = 1; next } found && /^```/ { exit } found' "$REPO/README.md" \
+  awk '/^\/\/ (src\/)?seed-root-key\.ts$/ { found = 1; next } found && /^```/ { exit } found' "$REPO/README.md" \
     >"$app/src/seed-root-key.ts"
   grep -q 'ApiKeyService' "$app/src/seed-root-key.ts" || fail "README seed script not found"
 

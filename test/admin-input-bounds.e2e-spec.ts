@@ -1,4 +1,5 @@
-import { Injectable, type CanActivate } from '@nestjs/common';
+import { Injectable, ValidationPipe, type CanActivate } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
 import request from 'supertest';
 import { KeyFormat } from '../lib/keys/key-format.js';
 import { lane } from './utils/databases.js';
@@ -168,6 +169,60 @@ describe.each(PLATFORMS)(`admin API input bounds on ${lane} (%s)`, (platform: Pl
     }
     await expect(t.apiKeys.revokeMany({ ownerId: null, namespace: null } as never)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     expect((await t.apiKeys.list({ limit: 100 })).items.filter((k) => k.status === 'active').length).toBe(before);
+  });
+});
+
+describe.each(PLATFORMS)(`admin API input bounds in a host with a global ValidationPipe on ${lane} (%s)`, (platform: Platform) => {
+  // The usual Nest setup: the host's global pipe runs before the admin controllers' own pipe,
+  // and class-transformer in it used to overflow the stack on deep input (a 500).
+  let t: TestApp;
+  let root: string;
+  let keyId: string;
+  beforeAll(async () => {
+    t = await createTestApp({
+      platform,
+      options: { failedAttempts: false },
+      structural: { admin: { path: 'api-keys' } },
+      providers: [{ provide: APP_PIPE, useValue: new ValidationPipe({ transform: true }) }],
+    });
+    root = (await t.apiKeys.create({ ownerId: 'ops', permissions: ['api_keys:admin'] })).key;
+    keyId = (await t.apiKeys.create({ ownerId: 'acme', meta: { plan: 'free' } })).apiKey.id;
+  });
+  afterAll(() => t.close());
+
+  it('meta 3,000 levels deep answers 400 on create and PATCH, and changes nothing', async () => {
+    const post = await request(t.server)
+      .post('/api-keys/keys')
+      .set('x-api-key', root)
+      .send({ ownerId: 'acme', meta: nestedObject(3_000) });
+    expectValidationError(post, 'meta');
+    const patch = await request(t.server)
+      .patch(`/api-keys/keys/${keyId}`)
+      .set('x-api-key', root)
+      .send({ meta: nestedObject(3_000) });
+    expectValidationError(patch, 'meta');
+    expect((await t.apiKeys.get(keyId))!.meta).toEqual({ plan: 'free' });
+  });
+
+  it('30,000 nested arrays answer 400 on every write route', async () => {
+    const body = `{"ownerId":"acme","permissions":${nestedArraysJson(30_000)}}`;
+    for (const path of ['/keys', `/keys/${keyId}/rotate`, '/keys/revoke', '/verify']) {
+      const res = await request(t.server)
+        .post(`/api-keys${path}`)
+        .set('x-api-key', root)
+        .set('content-type', 'application/json')
+        .send(body);
+      expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status: 400, code: 'VALIDATION_FAILED' });
+    }
+  });
+
+  it('a valid create still works through both pipes', async () => {
+    const res = await request(t.server)
+      .post('/api-keys/keys')
+      .set('x-api-key', root)
+      .send({ ownerId: 'acme', meta: { a: { b: 1 } } });
+    expect(res.status).toBe(201);
+    expect(res.body.apiKey.meta).toEqual({ a: { b: 1 } });
   });
 });
 

@@ -1,5 +1,6 @@
+import { Controller, Get, Injectable, UseGuards, type ExecutionContext } from '@nestjs/common';
 import request from 'supertest';
-import { VERIFY_MESSAGES, type ApiKeysModuleOptions } from '../lib/index.js';
+import { ApiKeyGuard, VERIFY_MESSAGES, type ApiKeysModuleOptions } from '../lib/index.js';
 import { KeyFormat } from '../lib/keys/key-format.js';
 import { lane } from './utils/databases.js';
 import { PLATFORMS, createTestApp, type Platform, type TestApp } from './utils/test-app.js';
@@ -191,5 +192,52 @@ describe(`failedAttempts: false on ${lane}`, () => {
     }
     for (let i = 0; i < 40; i++) expect((await h.get('/demo/whoami', 'sk_malformed')).body.code).toBe('MALFORMED');
     expectUnknownKey(await h.get('/demo/whoami', unknownKeys.generate()));
+  });
+});
+
+/** A guard whose request carries no address, as a GraphQL or WebSocket context may hand one over. */
+@Injectable()
+class AddresslessGuard extends ApiKeyGuard {
+  protected override getRequest(context: ExecutionContext): any {
+    const { headers, query } = context.switchToHttp().getRequest();
+    return { headers, query };
+  }
+}
+
+@Controller('addressless')
+@UseGuards(AddresslessGuard)
+class AddresslessController {
+  @Get()
+  ok() {
+    return { ok: true };
+  }
+}
+
+describe(`a request without an address on ${lane}`, () => {
+  let t: TestApp;
+  const now = START;
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      options: { clock: { now: () => now }, failedAttempts: { limit: 3, windowMs: 60_000 } },
+      controllers: [AddresslessController],
+    });
+  });
+  afterAll(() => t.close());
+
+  it('is one shared client, never unthrottled: past the limit every addressless request answers 429 before a lookup', async () => {
+    const { key: known } = await t.apiKeys.create({ ownerId: 'addressless' });
+    const { key: fresh } = await t.apiKeys.create({ ownerId: 'addressless' });
+    await request(t.server).get('/addressless').set('x-api-key', known).expect(200);
+    for (let i = 0; i < 3; i++) {
+      expectUnknownKey(await request(t.server).get('/addressless').set('x-api-key', unknownKeys.generate()));
+    }
+    for (let i = 0; i < 5; i++) {
+      expectTooManyAttempts(await request(t.server).get('/addressless').set('x-api-key', unknownKeys.generate()), '60');
+    }
+    // Blocked as one client: even a valid key this instance has not seen yet waits...
+    expectTooManyAttempts(await request(t.server).get('/addressless').set('x-api-key', fresh), '60');
+    // ...while a key already verified valid here still passes, so real users are not locked out.
+    await request(t.server).get('/addressless').set('x-api-key', known).expect(200);
   });
 });

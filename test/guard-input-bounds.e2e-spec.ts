@@ -81,4 +81,17 @@ describe.each(PLATFORMS)(`guard input bounds on ${lane} (%s)`, (platform: Platfo
     const res = await request(base).get('/demo/whoami').set('authorization', jwtLike);
     expect(res.body.code).toBe('MISSING');
   });
+
+  it('a Bearer JWT longer than 4 KiB is not ours: absent (MISSING, which failed attempts never count; optional routes pass), never MALFORMED', async () => {
+    // Tokens with many group claims outgrow 4 KiB; SPEC §7: a Bearer value without our prefix is absent.
+    const bigJwt = `Bearer eyJhbGciOiJSUzI1NiJ9.${'eyJncm91cHMiOlsi'.repeat(400)}.c2ln`;
+    expect(bigJwt.length).toBeGreaterThan(4_096);
+    sql.reset();
+    for (let i = 0; i < 3; i++) {
+      const res = await request(base).get('/demo/whoami').set('authorization', bigJwt);
+      expect({ status: res.status, code: res.body.code }).toEqual({ status: 401, code: 'MISSING' });
+      await request(base).get('/demo/optional').set('authorization', bigJwt).expect(200, { principal: null });
+    }
+    expect(sql.count).toBe(0);
+  });
 });

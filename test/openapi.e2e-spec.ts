@@ -68,6 +68,17 @@ const ADMIN_OPERATIONS = [
   'POST /api-keys/keys/{id}/revoke',
   'POST /api-keys/keys/{id}/children',
   'POST /api-keys/verify',
+  'GET /api-keys/permissions',
+  'POST /api-keys/permissions',
+  'DELETE /api-keys/permissions/{name}',
+  'GET /api-keys/roles',
+  'POST /api-keys/roles',
+  'DELETE /api-keys/roles/{name}',
+  'PUT /api-keys/keys/{id}/roles',
+  'PUT /api-keys/keys/{id}/permissions',
+  'GET /api-keys/keys/{id}/usage',
+  'GET /api-keys/keys/{id}/verifications',
+  'GET /api-keys/stats',
 ];
 
 const GUARD_CODES = (status: number) =>
@@ -129,14 +140,27 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
         'POST /api-keys/keys/{id}/revoke': ['200', 'ApiKey'],
         'POST /api-keys/keys/{id}/children': ['201', 'CreatedApiKey'],
         'POST /api-keys/verify': ['200', 'VerifyResult'],
+        'GET /api-keys/permissions': ['200', 'ApiKeyPermissionPage'],
+        'POST /api-keys/permissions': ['201', 'ApiKeyPermission'],
+        'DELETE /api-keys/permissions/{name}': ['204', ''],
+        'GET /api-keys/roles': ['200', 'ApiKeyRolePage'],
+        'POST /api-keys/roles': ['201', 'ApiKeyRole'],
+        'DELETE /api-keys/roles/{name}': ['204', ''],
+        'PUT /api-keys/keys/{id}/roles': ['200', 'ApiKey'],
+        'PUT /api-keys/keys/{id}/permissions': ['200', 'ApiKey'],
+        'GET /api-keys/keys/{id}/usage': ['200', 'UsageSeries'],
+        'GET /api-keys/keys/{id}/verifications': ['200', 'VerificationLogPage'],
+        'GET /api-keys/stats': ['200', 'UsageStats'],
       };
       for (const name of ADMIN_OPERATIONS) {
         const responses = op(name).responses;
         const [status, model] = success[name];
-        expect({ name, schema: responses[status]?.content['application/json'].schema }).toEqual({
+        // 204 No Content has no body, hence no schema.
+        expect({ name, schema: responses[status]?.content?.['application/json'].schema }).toEqual({
           name,
-          schema: { $ref: `#/components/schemas/${model}` },
+          schema: model ? { $ref: `#/components/schemas/${model}` } : undefined,
         });
+        expect(responses[status]).toBeDefined();
         expect(Object.keys(responses).filter((s) => s.startsWith('2'))).toEqual([status]);
         for (const guardStatus of ['401', '403', '429', '503']) {
           const response = responses[guardStatus];
@@ -152,13 +176,19 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
         const o = op(name);
         const validates = 'requestBody' in o || o.parameters.some((p: any) => p.in === 'query');
         expect({ name, has400: '400' in o.responses }).toEqual({ name, has400: validates });
-        expect({ name, has404: '404' in o.responses }).toEqual({ name, has404: name.includes('{id}') });
+        const pathParameter = /\{(\w+)\}/.exec(name)?.[1];
+        expect({ name, has404: '404' in o.responses }).toEqual({ name, has404: pathParameter !== undefined });
         if (validates) expect(o.responses['400'].description).toContain('VALIDATION_FAILED');
-        if (name.includes('{id}')) {
+        if (pathParameter) {
           expect(o.responses['404'].description).toContain('NOT_FOUND');
-          expect(o.parameters).toContainEqual({ name: 'id', in: 'path', required: true, schema: { type: 'string' } });
+          expect(o.parameters).toContainEqual({ name: pathParameter, in: 'path', required: true, schema: { type: 'string' } });
         }
       }
+      expect(op('DELETE /api-keys/permissions/{name}').responses['409'].description).toContain('PERMISSION_IN_USE');
+      expect(op('DELETE /api-keys/roles/{name}').responses['409'].description).toContain('ROLE_IN_USE');
+      expect(op('PUT /api-keys/keys/{id}/roles').responses['409'].description).toContain('KEY_ROTATED');
+      expect(op('PUT /api-keys/keys/{id}/permissions').responses['409'].description).toContain('KEY_ROTATED');
+      expect('400' in op('DELETE /api-keys/roles/{name}').responses).toBe(false);
       expect(op('POST /api-keys/keys/{id}/rotate').responses['409'].description).toContain('KEY_NOT_ROTATABLE');
       expect(op('PATCH /api-keys/keys/{id}').responses['409'].description).toContain('KEY_ROTATED');
       expect(op('PATCH /api-keys/keys/{id}').responses['403'].description).toContain('KEY_DISABLED_BY_ADMIN');
@@ -227,6 +257,36 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
       });
       expect(schema('VerifyApiKeyDto')).toMatchObject({ required: ['key'], properties: { key: { type: 'string', maxLength: 4096 } } });
       expect(schema('UpdateApiKeyDto').properties.rateLimits).toMatchObject({ nullable: true, maxItems: 10 });
+
+      expect(bodyRef('POST /api-keys/permissions')).toBe('#/components/schemas/CreatePermissionDto');
+      expect(bodyRef('POST /api-keys/roles')).toBe('#/components/schemas/CreateRoleDto');
+      expect(bodyRef('PUT /api-keys/keys/{id}/roles')).toBe('#/components/schemas/SetKeyRolesDto');
+      expect(bodyRef('PUT /api-keys/keys/{id}/permissions')).toBe('#/components/schemas/SetKeyPermissionsDto');
+      const permission = schema('CreatePermissionDto');
+      expect(permission.required).toEqual(['name']);
+      expect(permission.properties.name).toMatchObject({
+        type: 'string',
+        minLength: 1,
+        maxLength: 128,
+        pattern: expect.stringContaining('[A-Za-z0-9_.-]+'),
+        description: expect.stringContaining('api_keys:admin and api_keys:*'),
+      });
+      expect(permission.properties.description).toMatchObject({ type: 'string', maxLength: 500, nullable: true });
+      const role = schema('CreateRoleDto');
+      expect(role.required.sort()).toEqual(['name', 'permissions']);
+      expect(role.properties.permissions).toMatchObject({ type: 'array', maxItems: 100, items: { type: 'string', maxLength: 128 } });
+      expect(schema('SetKeyRolesDto')).toMatchObject({ required: ['roles'], properties: { roles: { type: 'array', maxItems: 100 } } });
+      expect(schema('SetKeyPermissionsDto')).toMatchObject({ required: ['permissions'], properties: { permissions: { maxItems: 100 } } });
+      expect(schema('ApiKeyRole')).toMatchObject({
+        required: ['name', 'permissions', 'createdAt'],
+        properties: { permissions: { type: 'array', items: { type: 'string' } }, createdAt: { format: 'date-time' } },
+      });
+      expect(schema('ApiKeyPermission').properties.description).toEqual({ type: 'string', nullable: true });
+      for (const list of ['GET /api-keys/permissions', 'GET /api-keys/roles']) {
+        const parameters = Object.fromEntries(op(list).parameters.map((p: any) => [p.name, p]));
+        expect(parameters.limit).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100 } });
+        expect(parameters.cursor).toMatchObject({ in: 'query', required: false, schema: { type: 'string', maxLength: 1024 } });
+      }
     });
 
     it('describes the list query parameters with their bounds and enum, none required', () => {
@@ -238,6 +298,29 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
       expect(byName.status.schema).toEqual({ type: 'string', enum: [...API_KEY_STATUSES] });
       expect(byName.limit.schema).toEqual({ type: 'integer', minimum: 1, maximum: 100 });
       expect(byName.cursor.schema).toEqual({ type: 'string', maxLength: 200 });
+    });
+
+    it('describes the usage routes: their query bounds and the series, log and stats models', () => {
+      const params = (name: string) => Object.fromEntries(op(name).parameters.map((p: any) => [p.name, p]));
+      const usage = params('GET /api-keys/keys/{id}/usage');
+      expect(usage.granularity).toMatchObject({ in: 'query', required: false, schema: { type: 'string', enum: ['hour', 'day'] } });
+      expect(usage.since.schema).toEqual({ type: 'string', format: 'date-time', maxLength: 40 });
+      const log = params('GET /api-keys/keys/{id}/verifications');
+      expect(log.limit.schema).toEqual({ type: 'integer', minimum: 1, maximum: 100 });
+      expect(log.tags.schema).toMatchObject({ type: 'array', maxItems: 10, items: { type: 'string', minLength: 1, maxLength: 128 } });
+      expect(Object.keys(params('GET /api-keys/stats')).sort()).toEqual(['ownerId', 'since', 'until']);
+
+      expect(schema('UsageSeries').properties.buckets).toEqual({
+        type: 'array',
+        description: expect.any(String),
+        items: { $ref: '#/components/schemas/UsageBucket' },
+      });
+      expect(schema('UsageBucket').required.sort()).toEqual(['at', 'byCode', 'spent', 'total', 'valid']);
+      expect(schema('VerificationLogEntry').required.sort()).toEqual(['at', 'code', 'cost']);
+      expect(schema('VerificationLogPage').properties.nextCursor).toMatchObject({ type: 'string', nullable: true });
+      expect(schema('UsageStats').required.sort()).toEqual(['keys', 'verifications']);
+      expect(schema('VerificationTotals').properties.successRate).toMatchObject({ type: 'number', minimum: 0, maximum: 1, nullable: true });
+      expect(schema('KeyStatusCounts').required.sort()).toEqual([...API_KEY_STATUSES].sort());
     });
 
     it('describes the response models: ApiKey without hash, the page, the created key, revoked, VerifyResult, the error body', () => {
@@ -396,6 +479,45 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
       expectDocumented('GET /api-keys/keys', await api('get', '/keys', plain));
     });
 
+    it('real answers of the RBAC routes, success and error, validate against the document', async () => {
+      const api = (method: 'get' | 'post' | 'put' | 'delete', path: string) =>
+        request(t.server)[method](`/api-keys${path}`).set('x-api-key', root);
+      expectDocumented('POST /api-keys/permissions', await api('post', '/permissions').send({ name: 'truth:read', description: 'Read' }));
+      expectDocumented('POST /api-keys/permissions', await api('post', '/permissions').send({ name: 'truth:write' }));
+      expectDocumented('POST /api-keys/permissions', await api('post', '/permissions').send({ name: 'api_keys:read' }));
+      const permissions = await api('get', '/permissions?limit=1');
+      expect(permissions.body.nextCursor).toEqual(expect.any(String));
+      expectDocumented('GET /api-keys/permissions', permissions);
+      expectDocumented('GET /api-keys/permissions', await api('get', '/permissions?cursor=nope'));
+      expectDocumented('POST /api-keys/roles', await api('post', '/roles').send({ name: 'truth-reader', permissions: ['truth:read'] }));
+      expectDocumented('POST /api-keys/roles', await api('post', '/roles').send({ name: 'truth-reader' }));
+      expectDocumented('GET /api-keys/roles', await api('get', '/roles'));
+
+      const { apiKey } = await t.apiKeys.create({ ownerId: 'truth' });
+      expectDocumented('PUT /api-keys/keys/{id}/roles', await api('put', `/keys/${apiKey.id}/roles`).send({ roles: ['truth-reader'] }));
+      expectDocumented(
+        'PUT /api-keys/keys/{id}/permissions',
+        await api('put', `/keys/${apiKey.id}/permissions`).send({ permissions: ['truth:write'] }),
+      );
+      expectDocumented('PUT /api-keys/keys/{id}/roles', await api('put', `/keys/${UNKNOWN_ID}/roles`).send({ roles: [] }));
+      const inUse = await api('delete', '/roles/truth-reader');
+      expect(inUse.body.code).toBe('ROLE_IN_USE');
+      expectDocumented('DELETE /api-keys/roles/{name}', inUse);
+      expectDocumented('DELETE /api-keys/permissions/{name}', await api('delete', '/permissions/truth:write'));
+      expectDocumented('DELETE /api-keys/permissions/{name}', await api('delete', '/permissions/no:such'));
+      const rotated = await t.apiKeys.create({ ownerId: 'truth' });
+      await t.apiKeys.rotate(rotated.apiKey.id);
+      const refused = await api('put', `/keys/${rotated.apiKey.id}/permissions`).send({ permissions: [] });
+      expect(refused.body.code).toBe('KEY_ROTATED');
+      expectDocumented('PUT /api-keys/keys/{id}/permissions', refused);
+
+      await api('put', `/keys/${apiKey.id}/roles`).send({ roles: [] }).expect(200);
+      const deleted = await api('delete', '/roles/truth-reader');
+      expect(deleted.status).toBe(204);
+      expect(op('DELETE /api-keys/roles/{name}').responses['204'].content).toBeUndefined();
+      expect(deleted.text).toBe('');
+    });
+
     it('the bounds it states are the bounds validation enforces', async () => {
       const create = schema('CreateApiKeyDto').properties;
       const post = (body: object) =>
@@ -447,6 +569,21 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
       expect((await query(`limit=${list.limit.minimum - 1}`)).status).toBe(400);
       for (const status of list.status.enum) expect((await query(`status=${status}`)).status).toBe(200);
       expect((await query('status=deleted')).status).toBe(400);
+
+      const permission = schema('CreatePermissionDto').properties;
+      const define = (body: object) => request(t.server).post('/api-keys/permissions').set('x-api-key', root).send(body);
+      expect((await define({ name: 'bounds:read', description: 'd'.repeat(permission.description.maxLength) })).status).toBe(201);
+      expect((await define({ name: 'bounds:read', description: 'd'.repeat(permission.description.maxLength + 1) })).status).toBe(400);
+      expect((await define({ name: `b:${'x'.repeat(permission.name.maxLength - 2)}` })).status).toBe(201);
+      expect((await define({ name: `b:${'x'.repeat(permission.name.maxLength - 1)}` })).status).toBe(400);
+      const roleBody = schema('CreateRoleDto').properties;
+      const role = (n: number) =>
+        request(t.server)
+          .post('/api-keys/roles')
+          .set('x-api-key', root)
+          .send({ name: 'bounds-role', permissions: permissions(n) });
+      expect((await role(roleBody.permissions.maxItems)).status).toBe(201);
+      expect((await role(roleBody.permissions.maxItems + 1)).status).toBe(400);
     });
   });
 });

@@ -61,13 +61,35 @@ describe('sample app', () => {
     expect(exported.body).toEqual({ exported: 2, creditsLeft: 94 }); // 100 - 1 (list) - 5 (export)
     const denied = await request(server).post('/projects').set('authorization', `Bearer ${key}`).expect(403);
     expect(denied.body.code).toBe('INSUFFICIENT_PERMISSIONS');
+    await request(server)
+      .post('/api-keys/roles')
+      .set('x-api-key', rootKey!)
+      .send({ name: 'project-editor', permissions: ['projects:write'] })
+      .expect(201);
+    await request(server)
+      .put(`/api-keys/keys/${apiKey.id}/roles`)
+      .set('x-api-key', rootKey!)
+      .send({ roles: ['project-editor'] })
+      .expect(200);
+    await request(server).post('/projects').set('authorization', `Bearer ${key}`).expect(201, { created: true });
+    const usage = await request(server).get(`/api-keys/keys/${apiKey.id}/usage`).set('x-api-key', rootKey!).expect(200);
+    const sum = (field: 'total' | 'valid' | 'spent') =>
+      usage.body.buckets.reduce((n: number, b: Record<string, number>) => n + b[field], 0);
+    expect([sum('total'), sum('valid'), sum('spent')]).toEqual([4, 3, 7]);
+    const log = await request(server).get(`/api-keys/keys/${apiKey.id}/verifications?limit=5`).set('x-api-key', rootKey!).expect(200);
+    expect(log.body.items.map((i: { code: string; cost: number }) => [i.code, i.cost])).toEqual([
+      ['VALID', 1],
+      ['INSUFFICIENT_PERMISSIONS', 0],
+      ['VALID', 5],
+      ['VALID', 1],
+    ]);
     const child = await request(server)
       .post(`/api-keys/keys/${apiKey.id}/children`)
       .set('x-api-key', rootKey!)
       .send({ name: 'ci', permissions: ['projects:read'] })
       .expect(201);
     await request(server).get('/projects').set('x-api-key', child.body.key).expect(200);
-    expect((await apiKeys.get(apiKey.id))!.remaining).toBe(93); // the child spent its parent's credit
+    expect((await apiKeys.get(apiKey.id))!.remaining).toBe(92); // 100 - 7 spent above - 1 by the child
     await request(server).post(`/api-keys/keys/${apiKey.id}/revoke`).set('x-api-key', rootKey!).expect(200);
     const revoked = await request(server).get('/projects').set('x-api-key', key).expect(401);
     expect(revoked.body.code).toBe('REVOKED');

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import {
   ApiKeyEntity,
@@ -8,7 +8,9 @@ import {
   type ApiKeyEvent,
   type ApiKeyStatus,
 } from '../lib/index.js';
+import { ApiKeyPermissionEntity } from '../lib/entities/api-key-permission.entity.js';
 import { KeyFormat } from '../lib/keys/key-format.js';
+import { isKeyHashCollision } from '../lib/store/driver-errors.js';
 import { createTestDatabase } from './utils/databases.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { fakeClock } from './utils/fake-clock.js';
@@ -202,6 +204,24 @@ describe('ApiKeyService.import', () => {
     }
     expect(await keyCount(t.dataSource)).toBe(before);
     expect(await t.apiKeys.verify(raw)).toMatchObject({ valid: true, key: { ownerId: 'acme' } });
+  });
+
+  it("reads only the key hash's unique index as KEY_EXISTS: another unique violation is another conflict", async () => {
+    const t = plain;
+    const { apiKey } = await t.apiKeys.create({ ownerId: 'acme', permissions: ['dup:read'] });
+    // The drivers' own errors: a second row with the same hash, and a second permission named alike.
+    const stored = await t.dataSource.getRepository(ApiKeyEntity).findOneByOrFail({ id: apiKey.id });
+    const hashClash = await t.dataSource
+      .getRepository(ApiKeyEntity)
+      .insert({ ...stored, id: randomUUID(), lineageId: randomUUID(), permissionGrants: undefined, roleGrants: undefined } as object)
+      .catch((e) => e);
+    const nameClash = await t.dataSource
+      .getRepository(ApiKeyPermissionEntity)
+      .insert({ id: randomUUID(), name: 'dup:read', createdAt: 0 })
+      .catch((e) => e);
+    expect(isKeyHashCollision(hashClash)).toBe(true);
+    expect(isKeyHashCollision(nameClash)).toBe(false);
+    expect(isKeyHashCollision(new Error('UNIQUE constraint failed: api_keys.hash'))).toBe(false); // not a driver's unique violation
   });
 
   it('under a pepper, a raw key already stored in another form (its SHA-256 hash) is KEY_EXISTS too', async () => {

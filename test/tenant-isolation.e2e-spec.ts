@@ -139,6 +139,54 @@ describe(`tenant isolation on ${lane}`, () => {
     });
   });
 
+  describe('namespaces, environments and the columns themselves', () => {
+    it('a namespace filter is exact: listing or bulk-revoking NS or Ns spares the keys of ns', async () => {
+      const { apiKey } = await t.apiKeys.create({ ownerId: 'ns-owner', namespace: 'ns', environment: 'prod' });
+      for (const namespace of ['NS', 'Ns', 'nS']) {
+        expect((await t.apiKeys.list({ namespace, limit: 100 })).items).toEqual([]);
+        expect(await t.apiKeys.revokeMany({ namespace })).toBe(0);
+      }
+      expect((await t.apiKeys.get(apiKey.id))!.revokedAt).toBeNull();
+      expect((await t.apiKeys.list({ namespace: 'ns' })).items.map((k) => k.id)).toEqual([apiKey.id]);
+    });
+
+    it('the database compares identifier columns exactly, trailing spaces included (binary NO PAD on MySQL/MariaDB)', async () => {
+      // Validation keeps padded ids out of the API, so this asks the database directly: a PAD
+      // collation (MariaDB's plain utf8mb4_bin) would find 'acme' for 'acme '.
+      const { apiKey } = await t.apiKeys.create({
+        ownerId: 'pad-owner',
+        namespace: 'padns',
+        environment: 'padenv',
+        permissions: ['pad:read'],
+        roles: ['padrole'],
+      });
+      const e = (name: string) => t.dataSource.driver.escape(name);
+      const p = lane === 'postgres' ? '$1' : '?';
+      const table = (entityName: string) =>
+        t.dataSource
+          .getMetadata(entityName)
+          .tablePath.split('.')
+          .map((part) => e(part))
+          .join('.');
+      const probes: Array<[string, string, string]> = [
+        ['ApiKeyEntity', 'owner_id', 'pad-owner'],
+        ['ApiKeyEntity', 'namespace', 'padns'],
+        ['ApiKeyEntity', 'environment', 'padenv'],
+        ['ApiKeyPermissionEntity', 'name', 'pad:read'],
+        ['ApiKeyRoleEntity', 'name', 'padrole'],
+      ];
+      for (const [entity, column, value] of probes) {
+        const count = async (candidate: string) =>
+          Number((await t.dataSource.query(`SELECT COUNT(*) AS n FROM ${table(entity)} WHERE ${e(column)} = ${p}`, [candidate]))[0].n);
+        expect({ column, exact: await count(value) }).toEqual({ column, exact: 1 });
+        for (const lookalike of [`${value} `, value.toUpperCase(), `${value}\u0301`]) {
+          expect({ column, lookalike, found: await count(lookalike) }).toEqual({ column, lookalike, found: 0 });
+        }
+      }
+      expect(apiKey.namespace).toBe('padns');
+    });
+  });
+
   describe('permission and role names', () => {
     it('projects:EXPORT and projects:export are two permissions: creating and patching with both never collide', async () => {
       const { apiKey: upper } = await t.apiKeys.create({ ownerId: 'perm-case', permissions: ['projects:EXPORT'] });

@@ -1,6 +1,5 @@
-import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ValidationError } from '@nestjs/common';
 import { ApiKeyValidationError, type FieldError } from '../api-keys.errors.js';
-import { MAX_BODY_DEPTH, MAX_META_DEPTH, nestsDeeperThan } from './body-depth.js';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -12,27 +11,11 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
 
 /**
  * The admin API's own validation: whitelist, unknown fields rejected, 400 `VALIDATION_FAILED`
- * with `errors: [{ field, messages }]`. Depth is bounded before class-transformer sees the
- * input: its recursion once overflowed the stack on a 3,000-level `meta` (a 500).
- * Bound on the admin controllers, so it holds whatever global pipe the host uses.
+ * with `errors: [{ field, messages }]`. It runs after any global pipe of the host; nesting is
+ * bounded before every pipe, by AdminInputBoundsInterceptor.
  * @internal
  */
-class AdminValidationPipe extends ValidationPipe {
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' || metadata.type === 'query') {
-      const meta = (value as { meta?: unknown } | null)?.meta;
-      if (nestsDeeperThan(meta, MAX_META_DEPTH)) {
-        throw ApiKeyValidationError.field('meta', `meta must not nest deeper than ${MAX_META_DEPTH} levels`);
-      }
-      if (nestsDeeperThan(value, MAX_BODY_DEPTH)) {
-        throw ApiKeyValidationError.field(metadata.type, `the ${metadata.type} must not nest deeper than ${MAX_BODY_DEPTH} levels`);
-      }
-    }
-    return super.transform(value, metadata);
-  }
-}
-
-export const adminValidationPipe = new AdminValidationPipe({
+export const adminValidationPipe = new ValidationPipe({
   whitelist: true,
   forbidNonWhitelisted: true,
   transform: true,

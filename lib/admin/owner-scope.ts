@@ -1,5 +1,5 @@
 import { RESERVED_PERMISSION_NAMESPACE } from '../api-keys.constants.js';
-import { ApiKeyNotFoundError, ApiKeyValidationError, ForbiddenGrantError } from '../api-keys.errors.js';
+import { ApiKeyNotFoundError, ApiKeyValidationError, ForbiddenError, ForbiddenGrantError } from '../api-keys.errors.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
 import type { ApiKey } from '../interfaces/api-key.interface.js';
 import type { AdminActor, OwnerKeyDefaults } from '../interfaces/api-keys-options.interface.js';
@@ -21,6 +21,15 @@ export class OwnerScope {
 
   get isScoped(): boolean {
     return this.actor.ownerId !== undefined;
+  }
+
+  /**
+   * Routes that act across owners (roles and permissions are shared by every owner) are for
+   * administrators only: an owner-scoped actor gets 403 FORBIDDEN, reads included, since names a
+   * tenant granted within a wildcard would show to every other tenant.
+   */
+  assertAdministrator(): void {
+    if (this.isScoped) throw new ForbiddenError('Roles and permissions are managed by administrators only.');
   }
 
   /** Another owner's key answers 404, exactly like an id that does not exist. */

@@ -21,6 +21,6 @@ export class VerifyAdminController {
   @HttpCode(200)
   @AdminOperation({ summary: 'Verify an API key', response: VerifyResultModel })
   verify(@Body() body: VerifyApiKeyDto, @CurrentAdminActor() actor: AdminActor): Promise<VerifyResult> {
-    return this.apiKeys.verify(body.key, { permissions: body.permissions, cost: body.cost, ownerId: actor.ownerId });
+    return this.apiKeys.verify(body.key, { permissions: body.permissions, cost: body.cost, tags: body.tags, ownerId: actor.ownerId });
   }
 }

@@ -11,6 +11,8 @@ const EVENT_OF: Partial<Record<ApiKeyChangeAction, { type: ApiKeyEventType; deta
   'key.updated': { type: 'key.updated' },
   'key.roles_set': { type: 'key.updated' },
   'key.permissions_set': { type: 'key.updated' },
+  // A role redefined with other permissions: every key holding it (the change's `keys`).
+  'role.created': { type: 'key.updated' },
   'key.rotated': { type: 'key.rotated' },
   'key.revoked': { type: 'key.revoked' },
   'keys.revoked': { type: 'key.revoked', details: { bulk: true } },

@@ -145,16 +145,57 @@ describe('extractKey', () => {
       expect(extract({ headers: { 'x-api-key': 'a'.repeat(MAX_SOURCE_VALUE_LENGTH) } })).toHaveLength(MAX_SOURCE_VALUE_LENGTH);
     });
 
-    it('an oversized Bearer header is answered as a key (MALFORMED), any other oversized scheme stays absent', () => {
+    it('an oversized Bearer header that is blank for 4 KiB or carries our prefix is answered as a key (MALFORMED)', () => {
       expect(extract({ headers: { authorization: `Bearer${' '.repeat(16_000)}x y` } })).toHaveLength(over);
+      expect(extract({ headers: { authorization: `Bearer${' \t'.repeat(8_000)}${KEY}` } })).toHaveLength(over);
       expect(extract({ headers: { authorization: `bearer\t${'sk_live_'.repeat(1_000)}` } })).toHaveLength(over);
+      expect(extract({ headers: { authorization: `Bearer   ${KEY}${' '.repeat(5_000)}y` } })).toHaveLength(over);
+    });
+
+    it('an oversized Bearer token that is not ours (a large JWT) stays absent, like any JWT (SPEC §7)', () => {
+      const bigJwt = `eyJhbGciOiJSUzI1NiJ9.${'eyJncm91cHMiOlsi'.repeat(400)}.sig`;
+      expect(bigJwt.length).toBeGreaterThan(MAX_SOURCE_VALUE_LENGTH);
+      expect(extract({ headers: { authorization: `Bearer ${bigJwt}` } })).toBeUndefined();
+      expect(extract({ headers: { authorization: `Bearer${' '.repeat(1_000)}${bigJwt}` } })).toBeUndefined();
       expect(extract({ headers: { authorization: `Basic ${'a'.repeat(10_000)}` } })).toBeUndefined();
+      // A legacy pattern that would match the start of the token never sees it (over 512 characters).
+      const legacy = new KeyFormat('sk', 32, /^eyJ/);
+      expect(
+        extractKey({ headers: { authorization: `Bearer ${bigJwt}` } }, [{ in: 'bearer' }], (v) => legacy.hasPrefix(v)),
+      ).toBeUndefined();
     });
 
     it('splits Bearer headers of any blank shape by index, in linear time', () => {
       for (const blanks of [' '.repeat(1_500), '\t'.repeat(1_500), ' \t'.repeat(750)]) {
         expect(extract({ headers: { authorization: `Bearer${blanks}x${blanks}y` } })).toBeUndefined();
         expect(extract({ headers: { authorization: `Bearer${blanks.slice(0, 1_000)}${KEY}${blanks.slice(0, 1_000)}` } })).toBe(KEY);
+      }
+    });
+
+    it('runs no regular expression at all on any header or query shape (nothing can backtrack)', () => {
+      // Every pattern method goes through RegExp.prototype.exec (match, replace, split, test
+      // included); a pattern like the old `\s+(.+)\s*$` took 3–13 ms per 4 KiB header here.
+      const exec = jest.spyOn(RegExp.prototype, 'exec');
+      const prefixOnly = (value: string) => value.startsWith('sk_live_');
+      const sources: KeySource[] = [{ in: 'header', name: 'x-api-key' }, { in: 'query', name: 'k' }, { in: 'bearer' }];
+      try {
+        // Within the 4 KiB bound (trimmed and split) and past it (cut or skipped).
+        for (const blanks of [' '.repeat(1_900), '\t'.repeat(1_900), ' \t'.repeat(950), ' '.repeat(20_000)]) {
+          for (const value of [
+            `Bearer${blanks}x y`,
+            `Bearer${blanks}${KEY}${blanks}`,
+            `bearer ${'sk_live_'.repeat(600)}`,
+            `${blanks}x${blanks}`,
+          ]) {
+            // One source at a time: extraction stops at the first source that has a value.
+            extractKey({ headers: { authorization: value } }, sources, prefixOnly);
+            extractKey({ headers: { 'x-api-key': value } }, sources, prefixOnly);
+            extractKey({ query: { k: value } }, sources, prefixOnly);
+          }
+        }
+        expect(exec).not.toHaveBeenCalled();
+      } finally {
+        exec.mockRestore();
       }
     });
 

@@ -1,3 +1,4 @@
+import { MAX_KEY_LENGTH } from '../api-keys.constants.js';
 import type { KeySource } from '../interfaces/api-keys-options.interface.js';
 
 /**
@@ -41,11 +42,25 @@ function isBearer(header: string): boolean {
  */
 function bearerToken(header: string, isOurKey: (value: string) => boolean): string | undefined {
   if (!isBearer(header)) return undefined;
-  // Too long to be a key: answer it as one (MALFORMED) rather than let it pass as absent.
-  if (header.length > MAX_SOURCE_VALUE_LENGTH) return header.slice(0, MAX_SOURCE_VALUE_LENGTH + 1);
+  if (header.length > MAX_SOURCE_VALUE_LENGTH) return oversizedBearer(header, isOurKey);
   const token = trimBlanks(header.slice(BEARER_SCHEME.length));
   if (token === '' || token.includes(' ') || token.includes('\t')) return undefined;
   return isOurKey(token) ? token : undefined;
+}
+
+/**
+ * A Bearer header longer than the bound: MALFORMED (cut, so the key format rejects it) when it
+ * carries our prefix or is blank for the whole bound; absent when it is someone else's token (a
+ * large JWT), as SPEC §7 says of every Bearer value that is not ours. Only the bound is read:
+ * the blanks are skipped by index up to it, and the prefix is checked on a window one
+ * character longer than a key, which legacyKeyPattern never sees (it takes at most 512).
+ */
+function oversizedBearer(header: string, isOurKey: (value: string) => boolean): string | undefined {
+  const cut = header.slice(0, MAX_SOURCE_VALUE_LENGTH + 1);
+  let start = BEARER_SCHEME.length;
+  while (start < MAX_SOURCE_VALUE_LENGTH && isBlank(header[start])) start++;
+  if (start >= MAX_SOURCE_VALUE_LENGTH) return cut;
+  return isOurKey(header.slice(start, start + MAX_KEY_LENGTH + 1)) ? cut : undefined;
 }
 
 /** A header or query value: trimmed, or cut (uncut values longer than the bound are MALFORMED). */

@@ -2,6 +2,7 @@ import type { ModuleMetadata, Type, CanActivate } from '@nestjs/common';
 import type { ApiKeysClock } from './clock.interface.js';
 import type { ApiKeyEvent } from './api-key-event.interface.js';
 import type { FailedAttemptsOptions, RateLimitRule, RateLimitStorage, RefillRule } from './quota.interface.js';
+import type { VerificationLogOptions } from './usage.interface.js';
 
 /** Where the guard looks for a key, in order. */
 export type KeySource = { in: 'header'; name: string } | { in: 'bearer' } | { in: 'query'; name: string };
@@ -86,6 +87,14 @@ export interface ApiKeysModuleOptions {
   adminPolicy?: AdminPolicy;
   /** Called for every library event; a throwing handler never breaks a request. */
   onEvent?: (event: ApiKeyEvent) => void;
+  /**
+   * Usage analytics (`ApiKeyUsageService`, `GET /keys/:id/usage`, `GET /stats`): every
+   * verification of a stored key is counted in memory and written every `flushIntervalMs`
+   * (default 1000) and at shutdown; the per-key verification log holds at most `maxBuffer`
+   * (default 10000) entries in memory; rows older than `retentionDays` (default 90) are purged.
+   * `{ enabled: false }` records nothing. Default on.
+   */
+  verificationLog?: VerificationLogOptions;
   /** Time source. Default the system clock. */
   clock?: ApiKeysClock;
 }

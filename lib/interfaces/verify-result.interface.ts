@@ -11,6 +11,10 @@ export interface VerifyOptions {
   cost?: number;
   /** Client IP, checked against the key's `allowedIps`. */
   ip?: string;
+  /**
+   * Labels stored with this verification in the log and filterable there (at most 10, each
+   * 1–128 characters without control characters or edge whitespace; else a validation error).
+   */
   tags?: string[];
   /** Only keys of this owner count; another owner's key answers NOT_FOUND whatever its state. */
   ownerId?: string;

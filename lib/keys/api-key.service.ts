@@ -25,7 +25,7 @@ import type { ApiKeyEvent } from '../interfaces/api-key-event.interface.js';
 import type { VerifyOptions, VerifyResult } from '../interfaces/verify-result.interface.js';
 import type { RateLimitRule } from '../interfaces/quota.interface.js';
 import { ApiKeyStore } from '../store/api-key.store.js';
-import { isUniqueViolation } from '../store/driver-errors.js';
+import { isKeyHashCollision } from '../store/driver-errors.js';
 import { encodeCursor } from '../store/key-cursor.js';
 import { ApiKeyVerifier } from '../verification/api-key-verifier.js';
 import {
@@ -267,7 +267,7 @@ export class ApiKeyService {
         return (await this.store.findById(row.id, tx.manager))!;
       })
       .catch((error) => {
-        if (isUniqueViolation(error)) throw new KeyExistsError();
+        if (isKeyHashCollision(error)) throw new KeyExistsError();
         throw error;
       });
     return this.view(saved);

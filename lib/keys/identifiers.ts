@@ -2,7 +2,7 @@ import { PERMISSION_NAME_PATTERN } from '../rbac/permission-matcher.js';
 
 /**
  * The identifiers of SPEC §11 — owner ids, namespaces, environments, permission, role and
- * rate-limit names — and their one rule: 1–128 characters, no leading or trailing whitespace,
+ * rate-limit names, and the tags of a verification — and their one rule: 1–128 characters, no leading or trailing whitespace,
  * no control or invisible format characters. They are compared exactly on every database (on
  * MySQL/MariaDB through a binary NO PAD collation), so `acme`, `ACME`, `acme ` and `acmé` are
  * four owners; this rule keeps the confusable forms (padding, zero-width marks, controls) out.
@@ -10,7 +10,7 @@ import { PERMISSION_NAME_PATTERN } from '../rbac/permission-matcher.js';
  */
 export const MAX_IDENTIFIER_LENGTH = 128;
 
-export type IdentifierKind = 'ownerId' | 'namespace' | 'environment' | 'permission' | 'role' | 'rateLimitName';
+export type IdentifierKind = 'ownerId' | 'namespace' | 'environment' | 'permission' | 'role' | 'rateLimitName' | 'tag';
 
 /** Letters, digits and `_ . : -`: namespaces, environments and rate-limit names. */
 export const LABEL_PATTERN = /^[A-Za-z0-9_.:-]+$/;

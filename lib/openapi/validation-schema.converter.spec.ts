@@ -178,6 +178,11 @@ describe('describeDto (class-validator rules as OpenAPI)', () => {
         'RotateApiKeyDto',
         'UpdateApiKeyDto',
         'VerifyApiKeyDto',
+        'CreatePermissionDto',
+        'CreateRoleDto',
+        'SetKeyRolesDto',
+        'SetKeyPermissionsDto',
+        'ListRbacQueryDto',
       ]),
     );
   });

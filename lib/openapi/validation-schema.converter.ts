@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage } from 'class-validator';
 import { identifierShape, MAX_IDENTIFIER_LENGTH } from '../keys/identifiers.js';
+import { MAX_DESCRIPTION_LENGTH, RESERVED_GRANTS } from '../rbac/rbac-input.js';
 import type { OpenApiSchema } from './openapi-schema.js';
 
 /** A string that neither starts nor ends with whitespace (the identifiers without a shape of their own). */
@@ -69,6 +70,14 @@ const RULES: Record<string, Rule> = {
     maxLength: MAX_IDENTIFIER_LENGTH,
     pattern: pattern(identifierShape(kind) ?? EDGES_NOT_BLANK),
     description: 'An identifier: no leading or trailing whitespace, no control or invisible characters; compared exactly.',
+  }),
+  isUnreservedPermission: () => ({
+    description: `A permission name, compared exactly; of the reserved api_keys: namespace only ${RESERVED_GRANTS.join(' and ')}.`,
+  }),
+  isDescription: () => ({
+    type: 'string',
+    maxLength: MAX_DESCRIPTION_LENGTH,
+    description: 'One line of text: no control or invisible characters.',
   }),
 };
 

@@ -5,9 +5,10 @@ import { ApiKeyOwnerEntity } from '../entities/api-key-owner.entity.js';
 import { ApiKeyPermissionEntity } from '../entities/api-key-permission.entity.js';
 import type { RateLimitRule } from '../interfaces/quota.interface.js';
 import { ApiKeyRoleEntity } from '../entities/api-key-role.entity.js';
-import type { ApiKeyStatus } from '../interfaces/api-key.interface.js';
+import { API_KEY_STATUSES, type ApiKeyStatus } from '../interfaces/api-key.interface.js';
 import type { KeyCursor } from './key-cursor.js';
 import { KeyLoader } from './key-loader.js';
+import { keyShareLockMode, sqlFamilyOf } from './sql-dialect.js';
 import { WriteSerializer } from './write-serializer.js';
 
 /** The same graph KeyLoader builds, as TypeORM relations: for loading a page of keys at once. */
@@ -316,6 +317,19 @@ export class ApiKeyStore {
     return rows.map((r) => byId.get(r.id)).filter((k): k is ApiKeyEntity => k !== undefined);
   }
 
+  /** How many keys (of one owner, or all) have each status now, by the same rule as `list`'s status filter. */
+  async countByStatus(filter: { ownerId?: string; now: number }): Promise<Record<ApiKeyStatus, number>> {
+    const counts = await Promise.all(
+      API_KEY_STATUSES.map(async (status) => {
+        const query = this.keys.createQueryBuilder('k');
+        if (filter.ownerId !== undefined) query.andWhere('k.owner_id = :ownerId', { ownerId: filter.ownerId });
+        this.whereStatus(query, status, filter.now);
+        return [status, await query.getCount()] as const;
+      }),
+    );
+    return Object.fromEntries(counts) as Record<ApiKeyStatus, number>;
+  }
+
   /** SQL form of the status precedence in `statusOf` (revoked > disabled > expired > rotated > idle). */
   private whereStatus(query: SelectQueryBuilder<ApiKeyEntity>, status: ApiKeyStatus, now: number): void {
     const notRevoked = 'k.revoked_at IS NULL';
@@ -334,17 +348,29 @@ export class ApiKeyStore {
     query.andWhere(conditions[status].join(' AND '), { now, yes: true, no: false });
   }
 
-  /** Ids of the rows with one of these names, creating the missing ones. */
-  private async ensureNamed(
+  /**
+   * Ids of the permission (or role) rows with these names, creating the missing ones. The rows
+   * stay share-locked until the transaction ends, so a concurrent delete of one of them (which
+   * locks it for update) either finishes first — then the name is created again here — or waits
+   * for this grant and sees it: never a grant row pointing at a deleted name.
+   * @internal
+   */
+  async ensureNamed(
     manager: EntityManager,
     entity: typeof ApiKeyPermissionEntity | typeof ApiKeyRoleEntity,
     names: string[],
     now: number,
   ): Promise<string[]> {
-    const unique = [...new Set(names)];
+    // Sorted: two transactions creating the same new names insert them in one order, not deadlock.
+    const unique = [...new Set(names)].sort();
     if (unique.length === 0) return [];
     const repository = manager.getRepository<{ id: string; name: string; createdAt: number }>(entity);
-    const existing = await repository.find({ where: { name: In(unique) } });
+    const lock = keyShareLockMode(sqlFamilyOf(this.dataSource.options.type));
+    const find = (wanted: string[]) => {
+      const query = repository.createQueryBuilder('n').where('n.name IN (:...wanted)', { wanted });
+      return (lock ? query.setLock(lock) : query).getMany();
+    };
+    const existing = await find(unique);
     const missing = unique.filter((name) => !existing.some((row) => row.name === name));
     if (missing.length > 0) {
       // orIgnore: a concurrent create of the same name is not an error.
@@ -354,7 +380,7 @@ export class ApiKeyStore {
         .values(missing.map((name) => ({ id: randomUUID(), name, createdAt: now })))
         .orIgnore()
         .execute();
-      existing.push(...(await repository.find({ where: { name: In(missing) } })));
+      existing.push(...(await find(missing)));
     }
     return existing.map((row) => row.id);
   }

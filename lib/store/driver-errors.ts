@@ -24,6 +24,22 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** Names of the key hash's unique index as each driver reports it (`UQ_api_keys_hash`; SQLite: the column). */
+const KEY_HASH_INDEX = /\bUQ_api_keys_hash\b|\bapi_keys\.hash\b/;
+
+/**
+ * A unique violation of the key hash's index: the one conflict that means "this key is already
+ * stored" (KEY_EXISTS). Any other unique violation is a different conflict and is not read as one.
+ */
+export function isKeyHashCollision(error: unknown): boolean {
+  if (!isUniqueViolation(error)) return false;
+  const e = (error ?? {}) as DriverErrorShape & { constraint?: string; driverError?: DriverErrorShape & { constraint?: string } };
+  const names = [e.driverError?.constraint, e.constraint, e.driverError?.message, e.message].filter(
+    (v): v is string => typeof v === 'string',
+  );
+  return names.some((name) => KEY_HASH_INDEX.test(name));
+}
+
 /** A deadlock victim or serialization failure: PostgreSQL 40P01/40001, MySQL/MariaDB 1213. */
 export function isDeadlock(error: unknown): boolean {
   const e = (error ?? {}) as DriverErrorShape;

@@ -75,6 +75,13 @@ export class SchemaCheck implements OnModuleInit {
         throw error;
       });
     if (!rows) return;
+    const absent = wanted.filter((w) => !rows.some((r) => r.t === w.table && r.c === w.column));
+    if (absent.length > 0) {
+      throw new Error(
+        `nest-api-keys: the API key tables on DataSource '${name}' are missing or out of date ` +
+          `(no column ${absent.map((w) => `${w.table}.${w.column}`).join(', ')}): run API_KEYS_MIGRATIONS (or synchronize: true in development).`,
+      );
+    }
     const collationOf = (w: { table: string; column: string }) => rows.find((r) => r.t === w.table && r.c === w.column)?.collation ?? null;
     const loose = wanted.filter((w) => !EXACT_COLLATIONS.has(collationOf(w) ?? ''));
     if (loose.length === 0) return;

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { ApiKeyEntity } from '../entities/api-key.entity.js';
 
 /**
@@ -24,6 +24,43 @@ export function sqlFamilyOf(type: string): SqlFamily {
   if (type === 'mysql' || type === 'mariadb' || type === 'aurora-mysql') return 'mysql';
   if (type === 'better-sqlite3' || type === 'sqljs' || type === 'capacitor') return 'sqlite';
   throw new Error(`nest-api-keys: supports PostgreSQL, MySQL/MariaDB and SQLite (better-sqlite3), not '${type}'.`);
+}
+
+/**
+ * The lightest row lock that still conflicts with deleting the row: PostgreSQL's `FOR KEY SHARE`
+ * (what its own foreign-key checks take), a shared lock on MySQL/MariaDB. SQLite has no row
+ * locks (the WriteSerializer runs the library's writes one at a time): null.
+ * @internal
+ */
+export function keyShareLockMode(family: SqlFamily): 'for_key_share' | 'pessimistic_read' | null {
+  return family === 'postgres' ? 'for_key_share' : family === 'mysql' ? 'pessimistic_read' : null;
+}
+
+/**
+ * Inserts a row unless one with the same unique key exists (a concurrent insert of it is not an
+ * error), for a transaction that goes on to lock the row for update. On MySQL/MariaDB `INSERT
+ * IGNORE` would leave a shared lock on an existing row, and two transactions upgrading theirs to
+ * the update lock deadlock each other (every time, 24 at once): there a no-op `ON DUPLICATE KEY
+ * UPDATE` takes the exclusive lock at once. PostgreSQL's `ON CONFLICT DO NOTHING` and SQLite's
+ * `INSERT OR IGNORE` lock nothing they did not insert.
+ * @internal
+ */
+export async function insertUnlessExists(manager: EntityManager, entity: Function, values: Record<string, unknown>): Promise<void> {
+  const dataSource = manager.connection;
+  if (sqlFamilyOf(dataSource.options.type) !== 'mysql') {
+    await manager.createQueryBuilder().insert().into(entity).values(values).orIgnore().execute();
+    return;
+  }
+  const metadata = dataSource.getMetadata(entity);
+  const columns = Object.keys(values).map((property) =>
+    dataSource.driver.escape(metadata.findColumnWithPropertyName(property)!.databaseName),
+  );
+  const id = dataSource.driver.escape(metadata.primaryColumns[0].databaseName);
+  await manager.query(
+    `INSERT INTO ${qualifiedTable(dataSource, entity)} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
+      `ON DUPLICATE KEY UPDATE ${id} = ${id}`,
+    Object.values(values),
+  );
 }
 
 /** The n-th bind parameter in the family's style. @internal */

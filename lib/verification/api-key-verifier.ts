@@ -15,6 +15,7 @@ import type { ApiKeyStore } from '../store/api-key.store.js';
 import { withStoreDeadline, type Deadline } from '../store/store-availability.js';
 import { ipAllowed } from './ip-allow-list.js';
 import type { ApiKeyVerificationHook, VerificationRecord } from './verification-hook.js';
+import { checkTags } from './verify-tags.js';
 import { runKeyChecks, type VerifySubject } from './verify-chain.js';
 import type { VerifyCode } from '../interfaces/verify-code.interface.js';
 import { VERIFY_MESSAGES } from './verify-codes.js';
@@ -50,6 +51,7 @@ export class ApiKeyVerifier {
 
   async verify(raw: string, options: VerifyOptions): Promise<VerifyResult> {
     const cost = checkNonNegativeInteger('cost', options.cost) ?? 1;
+    checkTags(options.tags);
     const seen: Progress = { spent: 0 };
     if (!this.format.parse(raw)) return this.finish(failure('MALFORMED'), seen, options);
     const candidates = this.hasher.candidates(raw);

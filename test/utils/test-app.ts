@@ -24,6 +24,8 @@ export interface TestAppOptions {
   imports?: any[];
   providers?: any[];
   typeorm?: Partial<DataSourceOptions>;
+  /** Options of the FastifyAdapter (e.g. `routerOptions`), on the fastify platform. */
+  fastifyOptions?: ConstructorParameters<typeof FastifyAdapter>[0];
   /**
    * Reuse this database (e.g. a second app on the first app's data) instead of creating a
    * fresh one. Its owner drops it: `close()` then closes the app only.
@@ -62,7 +64,7 @@ export async function createTestApp(config: TestAppOptions = {}): Promise<TestAp
 
   const app =
     config.platform === 'fastify'
-      ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter())
+      ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(config.fastifyOptions))
       : moduleRef.createNestApplication(new ExpressAdapter());
   app.enableShutdownHooks();
   try {

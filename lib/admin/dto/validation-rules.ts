@@ -1,6 +1,7 @@
 import { ArrayMaxSize, IsArray, registerDecorator, type ValidationOptions } from 'class-validator';
 import { MAX_GRANTS } from '../../keys/api-key-input.js';
 import { identifierProblem, type IdentifierKind } from '../../keys/identifiers.js';
+import { descriptionProblem, reservedPermissionProblem } from '../../rbac/rbac-input.js';
 import { isValidIpRule } from '../../verification/ip-allow-list.js';
 
 export { MAX_GRANTS };
@@ -42,5 +43,36 @@ export function IsIpRule(options?: ValidationOptions): PropertyDecorator {
       propertyName: property as string,
       options: { message: `${String(property)} must hold IP addresses or CIDR blocks`, ...options },
       validator: { validate: (value: unknown) => typeof value === 'string' && isValidIpRule(value) },
+    });
+}
+
+/**
+ * A permission name outside the reserved `api_keys:` namespace, but for `api_keys:admin` and
+ * `api_keys:*` (the RBAC routes). Non-strings are left to `@IsIdentifier`. @internal
+ */
+export function IsUnreservedPermission(options?: ValidationOptions): PropertyDecorator {
+  return (target, property) =>
+    registerDecorator({
+      name: 'isUnreservedPermission',
+      target: target.constructor,
+      propertyName: property as string,
+      options: {
+        message: (args) =>
+          `${args.property}${options?.each ? ' entries' : ''} ${reservedPermissionProblem(String(args.value)) ?? 'must be valid'}`,
+        ...options,
+      },
+      validator: { validate: (value: unknown) => typeof value !== 'string' || reservedPermissionProblem(value) === null },
+    });
+}
+
+/** One line of display text of at most 500 characters (code points, as the databases count). @internal */
+export function IsDescription(options?: ValidationOptions): PropertyDecorator {
+  return (target, property) =>
+    registerDecorator({
+      name: 'isDescription',
+      target: target.constructor,
+      propertyName: property as string,
+      options: { message: (args) => `${args.property} ${descriptionProblem(args.value) ?? 'must be valid'}`, ...options },
+      validator: { validate: (value: unknown) => descriptionProblem(value) === null },
     });
 }

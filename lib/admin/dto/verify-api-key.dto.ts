@@ -1,5 +1,6 @@
-import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
-import { IsGrantList } from './validation-rules.js';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { MAX_VERIFY_TAGS } from '../../verification/verify-tags.js';
+import { IsGrantList, IsIdentifier } from './validation-rules.js';
 
 /** Body of `POST /verify`. */
 export class VerifyApiKeyDto {
@@ -15,4 +16,11 @@ export class VerifyApiKeyDto {
   @IsInt()
   @Min(0)
   cost?: number;
+
+  /** Labels stored with this verification in the key's log (`GET /keys/:id/verifications?tags=…`). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_VERIFY_TAGS)
+  @IsIdentifier('tag', { each: true })
+  tags?: string[];
 }
