@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import request from 'supertest';
-import { ApiKeyEntity, ForbiddenGrantError, type AdminActor, type ApiKeyEvent } from '../lib/index.js';
+import { ApiKeyEntity, ApiKeyRbacService, ForbiddenGrantError, type AdminActor, type ApiKeyEvent } from '../lib/index.js';
 import { lane } from './utils/databases.js';
 import { fakeClock } from './utils/fake-clock.js';
 import { expectForbiddenGrant, expectNotFound, expectValidationError } from './utils/http-expectations.js';
@@ -264,6 +264,21 @@ describe.each(PLATFORMS)(`POST /keys/:id/children on %s (${lane})`, (platform) =
       expectValidationError(await patch({ remaining: 10 }), 'remaining');
       expectValidationError(await patch({ rateLimits: [{ name: 'x', limit: 1, windowMs: 1000 }] }), 'rateLimits');
       expect(await t.apiKeys.get(childId)).toEqual(before);
+    });
+
+    it('the RBAC routes and service cannot widen a child either: PUT /keys/:id/permissions and /roles answer 403', async () => {
+      const put = (path: string, body: object) =>
+        request(t.server).put(`/api-keys/keys/${childId}${path}`).set('x-api-key', root).send(body);
+      const before = await t.apiKeys.get(childId);
+      expectForbiddenGrant(await put('/permissions', { permissions: ['billing:*'] }));
+      expectForbiddenGrant(await put('/permissions', { permissions: ['api_keys:admin'] }));
+      expectForbiddenGrant(await put('/roles', { roles: ['admin'] }));
+      await expect(t.app.get(ApiKeyRbacService).assignPermissions(childId, ['*'])).rejects.toThrow(ForbiddenGrantError);
+      expect(await t.apiKeys.get(childId)).toEqual(before);
+      const narrowed = await put('/permissions', { permissions: ['reports:read'] });
+      expect(narrowed.status).toBe(200);
+      expect(narrowed.body.permissions).toEqual(['reports:read']);
+      expect((await put('/permissions', { permissions: ['billing:read'] })).status).toBe(200);
     });
 
     it('PATCH narrowing (or leaving the grants alone) works', async () => {
