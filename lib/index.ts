@@ -66,3 +66,9 @@ export { ListApiKeysQueryDto } from './admin/dto/list-api-keys.query.dto.js';
 export { VerifyApiKeyDto } from './admin/dto/verify-api-key.dto.js';
 export { RefillDto, RateLimitDto } from './admin/dto/quota.dto.js';
 export { ApiKeysInitialSchema1763800000000, ApiKeysQuotas1763900000000, ApiKeysExactIdentifiers1764000000000 } from './migrations/index.js';
+
+export { ApiKeySecretsService } from './secrets/api-key-secrets.service.js';
+export { ApiKeySecretEntity } from './secrets/api-key-secret.entity.js';
+export { MAX_SECRET_VALUE_BYTES } from './secrets/secret-input.js';
+export type * from './interfaces/secrets.interface.js';
+export { ApiKeysSecrets1764300000000 } from './migrations/index.js';

@@ -19,13 +19,14 @@ describe(`API_KEYS_MIGRATIONS on ${lane}`, () => {
         'ApiKeysInitialSchema1763800000000',
         'ApiKeysQuotas1763900000000',
         'ApiKeysExactIdentifiers1764000000000',
+        'ApiKeysSecrets1764300000000',
       ]);
       // Nothing left for synchronize to do: the migrated schema equals the entities' schema.
       const diff = await dataSource.driver.createSchemaBuilder().log();
       expect(diff.upQueries.map((q) => q.query)).toEqual([]);
 
       for (const _ of applied) await dataSource.undoLastMigration();
-      const tables = await dataSource.createQueryRunner().getTables(['api_keys', 'api_key_permissions']);
+      const tables = await dataSource.createQueryRunner().getTables(['api_keys', 'api_key_permissions', 'api_key_secrets']);
       expect(tables).toHaveLength(0);
     } finally {
       await dataSource.destroy();

@@ -2,6 +2,7 @@ import type { ModuleMetadata, Type, CanActivate } from '@nestjs/common';
 import type { ApiKeysClock } from './clock.interface.js';
 import type { ApiKeyEvent } from './api-key-event.interface.js';
 import type { FailedAttemptsOptions, RateLimitRule, RateLimitStorage, RefillRule } from './quota.interface.js';
+import type { SecretsOptions } from './secrets.interface.js';
 
 /** Where the guard looks for a key, in order. */
 export type KeySource = { in: 'header'; name: string } | { in: 'bearer' } | { in: 'query'; name: string };
@@ -76,6 +77,12 @@ export interface ApiKeysModuleOptions {
   rateLimitStorage?: RateLimitStorage;
   /** Brute-force protection per client; `false` turns it off. Default 30 per 60000 ms. */
   failedAttempts?: Partial<FailedAttemptsOptions> | false;
+  /**
+   * The keyring of the secrets vault (`ApiKeySecretsService`): `{ keys: { [id]: base64 of 32
+   * bytes }, activeKeyId }`. A malformed key fails the boot. Without it the vault answers
+   * SECRETS_NOT_CONFIGURED (501).
+   */
+  secrets?: SecretsOptions;
   /** Admin API rules (owner scoping, grants, caps). */
   adminPolicy?: AdminPolicy;
   /** Called for every library event; a throwing handler never breaks a request. */

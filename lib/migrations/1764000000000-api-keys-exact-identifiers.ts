@@ -41,7 +41,7 @@ function mysqlModify(collation: string, widthsBefore = false): string[] {
 const isMySql = (queryRunner: QueryRunner) => sqlFamilyOf(queryRunner.connection.driver.options.type) === 'mysql';
 
 /** The server's binary NO PAD collation for utf8mb4. */
-async function exactCollation(queryRunner: QueryRunner): Promise<string> {
+export async function exactCollation(queryRunner: QueryRunner): Promise<string> {
   const [{ version }] = await queryRunner.query('SELECT VERSION() AS version');
   if (/mariadb/i.test(version)) return 'utf8mb4_nopad_bin';
   if (Number.parseInt(version, 10) >= 8) return 'utf8mb4_0900_bin';

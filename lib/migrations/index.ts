@@ -1,5 +1,7 @@
 import { ApiKeysInitialSchema1763800000000 } from './1763800000000-api-keys-initial-schema.js';
 import { ApiKeysQuotas1763900000000 } from './1763900000000-api-keys-quotas.js';
 import { ApiKeysExactIdentifiers1764000000000 } from './1764000000000-api-keys-exact-identifiers.js';
+import { ApiKeysSecrets1764300000000 } from './1764300000000-api-keys-secrets.js';
 
 export { ApiKeysInitialSchema1763800000000, ApiKeysQuotas1763900000000, ApiKeysExactIdentifiers1764000000000 };
+export { ApiKeysSecrets1764300000000 };
