@@ -70,5 +70,6 @@ export { ApiKeysInitialSchema1763800000000, ApiKeysQuotas1763900000000, ApiKeysE
 export { ApiKeySecretsService } from './secrets/api-key-secrets.service.js';
 export { ApiKeySecretEntity } from './secrets/api-key-secret.entity.js';
 export { MAX_SECRET_VALUE_BYTES } from './secrets/secret-input.js';
+export { PutSecretDto } from './admin/dto/put-secret.dto.js';
 export type * from './interfaces/secrets.interface.js';
 export { ApiKeysSecrets1764300000000 } from './migrations/index.js';

@@ -1,5 +1,5 @@
 import { RESERVED_PERMISSION_NAMESPACE } from '../api-keys.constants.js';
-import { ApiKeyNotFoundError, ApiKeyValidationError, ForbiddenGrantError } from '../api-keys.errors.js';
+import { ApiKeyNotFoundError, ApiKeyValidationError, ForbiddenError, ForbiddenGrantError } from '../api-keys.errors.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
 import type { ApiKey } from '../interfaces/api-key.interface.js';
 import type { AdminActor, OwnerKeyDefaults } from '../interfaces/api-keys-options.interface.js';
@@ -36,6 +36,23 @@ export class OwnerScope {
       throw ApiKeyValidationError.field(field, `${field} must be your own owner id`);
     }
     return this.actor.ownerId;
+  }
+
+  /**
+   * Routes for administrators of every owner (`/owners/:ownerId/…`): 403 FORBIDDEN for an
+   * owner-scoped actor, whatever owner the path names, so the answer tells nothing about it.
+   */
+  assertAdmin(message: string): void {
+    if (this.isScoped) throw new ForbiddenError(message);
+  }
+
+  /**
+   * The actor's own owner, for the self-service routes that name none (`/secrets`). An
+   * administrator has no owner of its own: 400 naming `ownerId`, with `message` saying where to go.
+   */
+  ownOwnerId(message: string): string {
+    if (!this.isScoped) throw ApiKeyValidationError.field('ownerId', message);
+    return this.actor.ownerId!;
   }
 
   rejectServerSetFields(body: object): void {

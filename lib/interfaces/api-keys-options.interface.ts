@@ -49,6 +49,11 @@ export interface AdminPolicy {
   maxKeyTtlMs?: number;
   /** Longest rotation grace an owner-scoped actor may ask for. Default 24 h. */
   maxGracePeriodMs?: number;
+  /**
+   * Whether `GET …/secrets/:name` answers the decrypted `value` besides the metadata. Default
+   * false: the admin API never hands a stored secret back, only the host's own code reads it.
+   */
+  revealSecrets?: boolean;
 }
 
 /** Runtime options: in `forRoot` directly, in `forRootAsync` from `useFactory`. */
