@@ -5,6 +5,7 @@ import { ApiKeySecretEntity, ApiKeySecretsService, type AdminActor, type ApiKeys
 import { lane } from './utils/databases.js';
 import { leakedSubstrings } from './utils/database-dump.js';
 import { expectValidationError, NOT_FOUND_BODY } from './utils/http-expectations.js';
+import { hangKeyLookups } from './utils/store-faults.js';
 import { PLATFORMS, createTestApp, type Platform, type TestApp } from './utils/test-app.js';
 
 // The secrets routes of the admin API (SPEC §9): root `/owners/:ownerId/secrets…`, self-service
@@ -378,6 +379,33 @@ describe.each(PLATFORMS)(`secrets admin API for owner-scoped actors on ${lane} (
     }
     expect(await t.dataSource.getRepository(ApiKeySecretEntity).find({ order: { id: 'ASC' } })).toEqual(before);
     expect(await secrets().get('globex', 'billing')).toBe('globex-billing-value');
+  });
+
+  it('answers 503 STORE_UNAVAILABLE within storeTimeoutMs (the default 1 s) while the secrets table hangs', async () => {
+    await secrets().put('acme', 'slow', 'slow-secret-value');
+    const release = await hangKeyLookups(t, 'api_key_secrets');
+    const answers: Array<{ route: string; status: number; code: string; ms: number }> = [];
+    try {
+      const timed = async (route: string, call: () => request.Test) => {
+        const started = Date.now();
+        const res = await call();
+        answers.push({ route, status: res.status, code: res.body.code, ms: Date.now() - started });
+      };
+      await Promise.all([
+        timed('list', () => as('alice').get('/secrets')),
+        timed('get', () => as('alice').get('/secrets/slow')),
+        timed('put', () => as('alice').put('/secrets/slow', { value: 'during-the-outage' })),
+        timed('delete', () => as('alice').delete('/secrets/slow')),
+        timed('admin list', () => as('root').get('/owners/acme/secrets')),
+      ]);
+    } finally {
+      await release();
+    }
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+      expect(answer.ms).toBeLessThan(4_000); // a 1 s deadline, generous for a loaded machine
+    }
+    expect(answers).toHaveLength(5);
   });
 
   it('a staff administrator manages any owner at /owners/:ownerId/secrets and gets 400 at /secrets', async () => {
