@@ -38,7 +38,8 @@ const result = await app.get(ApiKeySecretsService).reencrypt({
   batchSize,
   onBatch: async ({ batches, reencrypted }) => {
     process.stdout.write(batches + ' ' + reencrypted + '\\n');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Slower past half-way, so that a parent on a loaded machine kills it long before the end.
+    await new Promise((resolve) => setTimeout(resolve, batches < ${TOTAL_BATCHES / 2} ? 10 : 250));
   },
 });
 process.stdout.write('done ' + result.reencrypted + '\\n');
@@ -105,14 +106,16 @@ describe(`reencrypt killed half-way in a real process on ${lane}`, () => {
     clearTimeout(timer);
     expect({ exit, stderr }).toEqual({ exit: { code: null, signal: 'SIGKILL' }, stderr: '' });
     expect(stdout).not.toContain('done');
-    expect(killedAt).toBe(TOTAL_BATCHES / 2);
+    // Killed once it reported half of its batches (a busy parent may read a few lines late).
+    expect(killedAt).toBeGreaterThanOrEqual(TOTAL_BATCHES / 2);
+    expect(killedAt).toBeLessThan(TOTAL_BATCHES);
 
     const t = await createTestApp({ database, options: ring('k2') });
     try {
       const rows = () => t.dataSource.getRepository(ApiKeySecretEntity).find();
       const onK2 = (await rows()).filter((row) => row.keyId === 'k2').length;
       // Every batch reported was committed; the one the kill may have cut short rolled back whole.
-      expect(onK2).toBeGreaterThanOrEqual((TOTAL_BATCHES / 2) * BATCH);
+      expect(onK2).toBeGreaterThanOrEqual(killedAt! * BATCH);
       expect(onK2).toBeLessThan(ROWS);
       expect(onK2 % BATCH).toBe(0);
       const secrets = t.app.get(ApiKeySecretsService);

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import {
   ApiKeySecretEntity,
   ApiKeySecretsService,
+  ApiKeysModule,
   SecretUnreadableError,
   SecretsNotConfiguredError,
   type ApiKeyEvent,
@@ -157,7 +161,30 @@ describe(`secrets vault on ${lane}`, () => {
 
   it('fails the boot on a short key, saying which and never printing it', async () => {
     const short = randomBytes(16).toString('base64');
-    const error = await createTestApp({ options: { secrets: { keys: { k1: K1, old: short }, activeKeyId: 'k1' } } }).catch((e) => e);
+    const database = await createTestDatabase();
+    // The options fail while the module compiles, after TypeORM may have connected: keep hold of
+    // its DataSource so that no pooled connection outlives the test.
+    let dataSource: DataSource | undefined;
+    let initializing: Promise<unknown> | undefined;
+    const error = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ ...database.options, retryAttempts: 0 }) as never,
+          dataSourceFactory: async (options) => {
+            dataSource = new DataSource(options!);
+            initializing = dataSource.initialize();
+            return initializing as Promise<DataSource>;
+          },
+        }),
+        ApiKeysModule.forRoot({ secrets: { keys: { k1: K1, old: short }, activeKeyId: 'k1' } }),
+      ],
+    })
+      .compile()
+      .then((moduleRef) => moduleRef.createNestApplication().init())
+      .catch((e) => e);
+    await initializing?.catch(() => undefined);
+    if (dataSource?.isInitialized) await dataSource.destroy();
+    await database.drop();
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toMatch(/secrets\.keys\["old"\] decodes to 16 bytes, not 32/);
     expect(error.message).not.toContain(short);
