@@ -5,13 +5,22 @@ import { keysFeature } from './keys/keys.feature.js';
 import { quotasFeature } from './quotas/quotas.feature.js';
 import { rbacFeature } from './rbac/rbac.feature.js';
 import { usageFeature } from './usage/usage.feature.js';
+import { secretsFeature } from './secrets/secrets.feature.js';
 
 /**
  * Every feature of the module, in the order their change hooks run (the audit writer, when
  * present, comes before the event publisher). `ApiKeysModule` is assembled from this list.
  * @internal
  */
-export const FEATURES: readonly ApiKeysFeature[] = [keysFeature, quotasFeature, rbacFeature, adminFeature, usageFeature, changesFeature];
+export const FEATURES: readonly ApiKeysFeature[] = [
+  keysFeature,
+  quotasFeature,
+  rbacFeature,
+  adminFeature,
+  usageFeature,
+  secretsFeature,
+  changesFeature,
+];
 
 /** Trailing epoch-ms of a migration's class name: the order migrations run in. */
 const timestampOf = (migration: Function) => Number(/(\d+)$/.exec(migration.name)?.[1] ?? 0);

@@ -2,5 +2,12 @@ import { ApiKeysInitialSchema1763800000000 } from './1763800000000-api-keys-init
 import { ApiKeysQuotas1763900000000 } from './1763900000000-api-keys-quotas.js';
 import { ApiKeysExactIdentifiers1764000000000 } from './1764000000000-api-keys-exact-identifiers.js';
 import { ApiKeysUsage1764200000000 } from './1764200000000-api-keys-usage.js';
+import { ApiKeysSecrets1764300000000 } from './1764300000000-api-keys-secrets.js';
 
-export { ApiKeysInitialSchema1763800000000, ApiKeysQuotas1763900000000, ApiKeysExactIdentifiers1764000000000, ApiKeysUsage1764200000000 };
+export {
+  ApiKeysInitialSchema1763800000000,
+  ApiKeysQuotas1763900000000,
+  ApiKeysExactIdentifiers1764000000000,
+  ApiKeysUsage1764200000000,
+  ApiKeysSecrets1764300000000,
+};
