@@ -29,6 +29,11 @@ export const API_KEYS_ERROR_STATUS = {
   PERMISSION_IN_USE: 409,
   /** Behind host guards, an admin write was not sent as JSON. */
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /**
+   * A stored secret cannot be decrypted: its key id is not in the keyring, or the row was altered
+   * or copied to another owner or name (authentication failed). Never carries the value.
+   */
+  SECRET_UNREADABLE: 500,
   /** The secrets routes or service were used without a `secrets` keyring. */
   SECRETS_NOT_CONFIGURED: 501,
   /** The database (or a shared store) is unreachable or slower than `storeTimeoutMs`. */
@@ -143,6 +148,27 @@ export class UnsupportedMediaTypeError extends ApiKeysError {
 export class SecretsNotConfiguredError extends ApiKeysError {
   constructor() {
     super('SECRETS_NOT_CONFIGURED', 'Secrets are not configured: set the secrets option with a keyring.');
+  }
+}
+
+/**
+ * A stored secret could not be decrypted (`reason`): `unknown-key` — the key id on its row is not
+ * in `secrets.keys` (add that key back); `authentication-failed` — its IV, ciphertext, tag or key
+ * id was altered, or the row was moved to another owner or name. Names the secret, never its value.
+ */
+export class SecretUnreadableError extends ApiKeysError {
+  constructor(
+    readonly reason: 'unknown-key' | 'authentication-failed',
+    readonly ownerId: string,
+    readonly secretName: string,
+    readonly keyId: string,
+  ) {
+    super(
+      'SECRET_UNREADABLE',
+      reason === 'unknown-key'
+        ? `Secret '${secretName}' of owner '${ownerId}' is encrypted with key '${keyId}', which is not in secrets.keys: add that key back, then run reencrypt().`
+        : `Secret '${secretName}' of owner '${ownerId}' failed authentication: its stored row was altered or does not belong to this owner and name.`,
+    );
   }
 }
 

@@ -7,6 +7,7 @@ import { ownersFeature } from './owners/owners.feature.js';
 import { quotasFeature } from './quotas/quotas.feature.js';
 import { rbacFeature } from './rbac/rbac.feature.js';
 import { usageFeature } from './usage/usage.feature.js';
+import { secretsFeature } from './secrets/secrets.feature.js';
 
 /**
  * Every feature of the module, in the order their change hooks run (the audit writer, when
@@ -21,6 +22,7 @@ export const FEATURES: readonly ApiKeysFeature[] = [
   ownersFeature,
   adminFeature,
   usageFeature,
+  secretsFeature,
   changesFeature,
 ];
 

@@ -15,8 +15,7 @@ describe('resolveOptions', () => {
   });
 
   it('fails at boot on an unknown or not yet supported option, never silently ignoring it', () => {
-    expect(() => resolveOptions({ notAnOption: 5 } as never)).toThrow(/notAnOption/);
-    expect(() => resolveOptions({ cache: false, secrets: {} } as never)).toThrow(/cache, secrets/);
+    expect(() => resolveOptions({ notAnOption: 1, alsoNotOne: {} } as never)).toThrow(/notAnOption, alsoNotOne/);
   });
 
   it('accepts the structural options riding along in forRoot', () => {

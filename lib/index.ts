@@ -79,10 +79,17 @@ export { SetKeyRolesDto } from './admin/dto/set-key-roles.dto.js';
 export { SetKeyPermissionsDto } from './admin/dto/set-key-permissions.dto.js';
 export { ListRbacQueryDto } from './admin/dto/list-rbac.query.dto.js';
 export { KeyUsageQueryDto, VerificationLogQueryDto, StatsQueryDto } from './admin/dto/usage.query.dto.js';
+export { PutSecretDto } from './admin/dto/put-secret.dto.js';
 export {
   ApiKeysInitialSchema1763800000000,
   ApiKeysQuotas1763900000000,
   ApiKeysExactIdentifiers1764000000000,
   ApiKeysOwnerCounts1764050000000,
   ApiKeysUsage1764200000000,
+  ApiKeysSecrets1764300000000,
 } from './migrations/index.js';
+
+export { ApiKeySecretsService } from './secrets/api-key-secrets.service.js';
+export { ApiKeySecretEntity } from './secrets/api-key-secret.entity.js';
+export { MAX_SECRET_VALUE_BYTES } from './secrets/secret-input.js';
+export type * from './interfaces/secrets.interface.js';

@@ -26,6 +26,10 @@ mkdirSync(dirname(SAMPLE_DATABASE), { recursive: true });
       // Mounts the admin REST API at /api-keys, protected by keys holding api_keys:admin,
       // and the admin page at /api-keys/ui.
       admin: { path: 'api-keys', ui: true },
+      // The secrets vault (README "Secrets vault") when SAMPLE_SECRETS_KEY holds a key made with
+      // node -e "console.log(require('crypto').randomBytes(32).toString('base64'))"; without it the
+      // /api-keys/owners/:ownerId/secrets routes answer 501 SECRETS_NOT_CONFIGURED.
+      ...(process.env.SAMPLE_SECRETS_KEY ? { secrets: { keys: { k1: process.env.SAMPLE_SECRETS_KEY }, activeKeyId: 'k1' } } : {}),
     }),
   ],
   controllers: [ProjectsController],

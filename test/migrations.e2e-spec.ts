@@ -21,6 +21,7 @@ describe(`API_KEYS_MIGRATIONS on ${lane}`, () => {
         'ApiKeysExactIdentifiers1764000000000',
         'ApiKeysOwnerCounts1764050000000',
         'ApiKeysUsage1764200000000',
+        'ApiKeysSecrets1764300000000',
       ]);
       // Nothing left for synchronize to do: the migrated schema equals the entities' schema.
       const diff = await dataSource.driver.createSchemaBuilder().log();
@@ -29,7 +30,7 @@ describe(`API_KEYS_MIGRATIONS on ${lane}`, () => {
       for (const _ of applied) await dataSource.undoLastMigration();
       const tables = await dataSource
         .createQueryRunner()
-        .getTables(['api_keys', 'api_key_permissions', 'api_key_verifications', 'api_key_usage_rollups']);
+        .getTables(['api_keys', 'api_key_permissions', 'api_key_verifications', 'api_key_usage_rollups', 'api_key_secrets']);
       expect(tables).toHaveLength(0);
     } finally {
       await dataSource.destroy();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Controller, Get, Module, Post } from '@nestjs/common';
 import { ApiOkResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
@@ -79,7 +80,17 @@ const ADMIN_OPERATIONS = [
   'GET /api-keys/keys/{id}/usage',
   'GET /api-keys/keys/{id}/verifications',
   'GET /api-keys/stats',
+  'GET /api-keys/owners/{ownerId}/secrets',
+  'PUT /api-keys/owners/{ownerId}/secrets/{name}',
+  'GET /api-keys/owners/{ownerId}/secrets/{name}',
+  'DELETE /api-keys/owners/{ownerId}/secrets/{name}',
+  'GET /api-keys/secrets',
+  'PUT /api-keys/secrets/{name}',
+  'GET /api-keys/secrets/{name}',
+  'DELETE /api-keys/secrets/{name}',
 ];
+const SECRET_OPERATIONS = ADMIN_OPERATIONS.filter((name) => name.includes('/secrets'));
+const KEY_OPERATIONS = ADMIN_OPERATIONS.filter((name) => !SECRET_OPERATIONS.includes(name));
 
 const GUARD_CODES = (status: number) =>
   Object.entries(DENIAL_STATUS)
@@ -109,6 +120,7 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
   beforeAll(async () => {
     t = await createTestApp({
       platform,
+      options: { secrets: { keys: { k1: randomBytes(32).toString('base64') }, activeKeyId: 'k1' } },
       structural: { admin: { path: 'api-keys' } },
       controllers: [InvoicesController, ReportsController],
     });
@@ -130,7 +142,7 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
     });
 
     it('gives every admin route a success response with its schema and the guard errors with the error body', () => {
-      const success: Record<string, [string, string]> = {
+      const success: Record<string, [string, string | null]> = {
         'POST /api-keys/keys': ['201', 'CreatedApiKey'],
         'GET /api-keys/keys': ['200', 'ApiKeyPage'],
         'POST /api-keys/keys/revoke': ['200', 'RevokeManyResult'],
@@ -151,6 +163,14 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
         'GET /api-keys/keys/{id}/usage': ['200', 'UsageSeries'],
         'GET /api-keys/keys/{id}/verifications': ['200', 'VerificationLogPage'],
         'GET /api-keys/stats': ['200', 'UsageStats'],
+        'GET /api-keys/owners/{ownerId}/secrets': ['200', 'SecretList'],
+        'PUT /api-keys/owners/{ownerId}/secrets/{name}': ['200', 'SecretMetadata'],
+        'GET /api-keys/owners/{ownerId}/secrets/{name}': ['200', 'Secret'],
+        'DELETE /api-keys/owners/{ownerId}/secrets/{name}': ['204', ''],
+        'GET /api-keys/secrets': ['200', 'SecretList'],
+        'PUT /api-keys/secrets/{name}': ['200', 'SecretMetadata'],
+        'GET /api-keys/secrets/{name}': ['200', 'Secret'],
+        'DELETE /api-keys/secrets/{name}': ['204', ''],
       };
       for (const name of ADMIN_OPERATIONS) {
         const responses = op(name).responses;
@@ -172,7 +192,7 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
     });
 
     it('adds 400 to routes that validate a body or query, 404 to routes with an id, and the route-specific errors', () => {
-      for (const name of ADMIN_OPERATIONS) {
+      for (const name of KEY_OPERATIONS) {
         const o = op(name);
         const validates = 'requestBody' in o || o.parameters.some((p: any) => p.in === 'query');
         expect({ name, has400: '400' in o.responses }).toEqual({ name, has400: validates });
@@ -197,6 +217,32 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
       expect(op('POST /api-keys/keys/{id}/children').responses['403'].description).toContain('FORBIDDEN_GRANT');
       expect(op('POST /api-keys/keys/{id}/children').responses['409'].description).toContain('MAX_KEYS_REACHED');
       expect('409' in op('GET /api-keys/keys/{id}').responses).toBe(false);
+    });
+
+    it('gives every secrets route its 400 (names and owner ids), 501 without a keyring, and 500 SECRET_UNREADABLE where it decrypts', () => {
+      for (const name of SECRET_OPERATIONS) {
+        const responses = op(name).responses;
+        expect({ name, s400: responses['400']?.description, s501: responses['501']?.description }).toEqual({
+          name,
+          s400: expect.stringContaining('VALIDATION_FAILED'),
+          s501: expect.stringContaining('SECRETS_NOT_CONFIGURED'),
+        });
+        expect({ name, has500: '500' in responses }).toEqual({ name, has500: /^GET .*\{name\}$/.test(name) });
+        if (name.includes('{name}')) expect(responses['404'].description).toContain('NOT_FOUND');
+        for (const parameter of ['ownerId', 'name'].filter((p) => name.includes(`{${p}}`)))
+          expect(op(name).parameters).toContainEqual({ name: parameter, in: 'path', required: true, schema: { type: 'string' } });
+      }
+      expect(op('GET /api-keys/secrets/{name}').responses['500'].description).toContain('SECRET_UNREADABLE');
+      expect(op('PUT /api-keys/secrets/{name}').requestBody.content['application/json'].schema.$ref).toBe(
+        '#/components/schemas/PutSecretDto',
+      );
+      expect(schema('PutSecretDto')).toMatchObject({
+        required: ['value'],
+        properties: { value: { type: 'string', maxLength: 32 * 1024 } },
+      });
+      expect(Object.keys(schema('Secret').properties)).toEqual(['name', 'ownerId', 'keyId', 'createdAt', 'updatedAt', 'value']);
+      expect(schema('Secret').required).not.toContain('value');
+      expect(schema('SecretMetadata').properties).not.toHaveProperty('value');
     });
 
     it('describes the request bodies from the DTOs with their bounds', () => {
@@ -477,6 +523,29 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
       expectDocumented('GET /api-keys/keys', await api('get', '/keys', 'sk_nope'));
       const { key: plain } = await t.apiKeys.create({ ownerId: 'truth', permissions: ['projects:read'] });
       expectDocumented('GET /api-keys/keys', await api('get', '/keys', plain));
+
+      const secret = (method: 'get' | 'put' | 'delete', path: string) =>
+        request(t.server)[method](`/api-keys${path}`).set('x-api-key', root);
+      expectDocumented(
+        'PUT /api-keys/owners/{ownerId}/secrets/{name}',
+        await secret('put', '/owners/truth/secrets/stripe').send({ value: 'v-1' }),
+      );
+      expectDocumented('PUT /api-keys/owners/{ownerId}/secrets/{name}', await secret('put', '/owners/truth/secrets/stripe').send({}));
+      expectDocumented(
+        'PUT /api-keys/owners/{ownerId}/secrets/{name}',
+        await secret('put', '/owners/truth/secrets/a%20b').send({ value: 'v' }),
+      );
+      expectDocumented('GET /api-keys/owners/{ownerId}/secrets/{name}', await secret('get', '/owners/truth/secrets/stripe'));
+      expectDocumented('GET /api-keys/owners/{ownerId}/secrets/{name}', await secret('get', '/owners/truth/secrets/nope'));
+      expectDocumented('GET /api-keys/owners/{ownerId}/secrets', await secret('get', '/owners/truth/secrets'));
+      expectDocumented('GET /api-keys/secrets', await secret('get', '/secrets'));
+      expectDocumented('PUT /api-keys/secrets/{name}', await secret('put', '/secrets/stripe').send({ value: 'v' }));
+      const deleted = await secret('delete', '/owners/truth/secrets/stripe');
+      expect({ status: deleted.status, documented: '204' in op('DELETE /api-keys/owners/{ownerId}/secrets/{name}').responses }).toEqual({
+        status: 204,
+        documented: true,
+      });
+      expectDocumented('DELETE /api-keys/owners/{ownerId}/secrets/{name}', await secret('delete', '/owners/truth/secrets/stripe'));
     });
 
     it('real answers of the RBAC routes, success and error, validate against the document', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ describe('sample app', () => {
 
   beforeAll(async () => {
     process.env.SAMPLE_DB = database;
+    process.env.SAMPLE_SECRETS_KEY = randomBytes(32).toString('base64');
     useBuiltAdminPage(); // the sample serves the admin page
     const { AppModule } = await import('../sample/app.module.js');
     ({ ensureRootKey } = await import('../sample/root-key.js'));
@@ -26,6 +28,7 @@ describe('sample app', () => {
   });
 
   afterAll(async () => {
+    delete process.env.SAMPLE_SECRETS_KEY;
     await app?.close();
     removeBuiltAdminPage();
     for (const suffix of ['', '-wal', '-shm']) rmSync(database + suffix, { force: true });
@@ -102,5 +105,18 @@ describe('sample app', () => {
     const page = await request(app.getHttpServer()).get('/api-keys/ui').expect(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(page.text).toContain('src="ui/assets/main.js"');
+  });
+
+  it('runs the secrets vault when SAMPLE_SECRETS_KEY holds a key', async () => {
+    const rootKey = (await app.get(ApiKeyService).create({ ownerId: 'ops', permissions: ['api_keys:admin'] })).key;
+    const server = app.getHttpServer();
+    const put = await request(server)
+      .put('/api-keys/owners/acme/secrets/stripe')
+      .set('x-api-key', rootKey)
+      .send({ value: 'sk_test_sample' });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ name: 'stripe', ownerId: 'acme', keyId: 'k1' });
+    const got = await request(server).get('/api-keys/owners/acme/secrets/stripe').set('x-api-key', rootKey).expect(200);
+    expect(got.body).not.toHaveProperty('value');
   });
 });

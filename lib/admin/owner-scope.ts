@@ -47,6 +47,23 @@ export class OwnerScope {
     return this.actor.ownerId;
   }
 
+  /**
+   * Routes for administrators of every owner (`/owners/:ownerId/…`): 403 FORBIDDEN for an
+   * owner-scoped actor, whatever owner the path names, so the answer tells nothing about it.
+   */
+  assertAdmin(message: string): void {
+    if (this.isScoped) throw new ForbiddenError(message);
+  }
+
+  /**
+   * The actor's own owner, for the self-service routes that name none (`/secrets`). An
+   * administrator has no owner of its own: 400 naming `ownerId`, with `message` saying where to go.
+   */
+  ownOwnerId(message: string): string {
+    if (!this.isScoped) throw ApiKeyValidationError.field('ownerId', message);
+    return this.actor.ownerId!;
+  }
+
   rejectServerSetFields(body: object): void {
     if (!this.isScoped) return;
     const sent = SERVER_SET_FIELDS.filter((field) => (body as Record<string, unknown>)[field] !== undefined);

@@ -32,6 +32,7 @@ const REASON: Record<number, string> = {
   409: 'Conflict',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  500: 'Internal Server Error',
   501: 'Not Implemented',
   503: 'Service Unavailable',
 };

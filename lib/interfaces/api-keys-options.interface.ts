@@ -2,6 +2,7 @@ import type { ModuleMetadata, Type, CanActivate } from '@nestjs/common';
 import type { ApiKeysClock } from './clock.interface.js';
 import type { ApiKeyEvent } from './api-key-event.interface.js';
 import type { FailedAttemptsOptions, RateLimitRule, RateLimitStorage, RefillRule } from './quota.interface.js';
+import type { SecretsOptions } from './secrets.interface.js';
 import type { VerificationLogOptions } from './usage.interface.js';
 
 /** Where the guard looks for a key, in order. */
@@ -49,6 +50,11 @@ export interface AdminPolicy {
   maxKeyTtlMs?: number;
   /** Longest rotation grace an owner-scoped actor may ask for. Default 24 h. */
   maxGracePeriodMs?: number;
+  /**
+   * Whether `GET …/secrets/:name` answers the decrypted `value` besides the metadata. Default
+   * false: the admin API never hands a stored secret back, only the host's own code reads it.
+   */
+  revealSecrets?: boolean;
 }
 
 /** Runtime options: in `forRoot` directly, in `forRootAsync` from `useFactory`. */
@@ -83,6 +89,12 @@ export interface ApiKeysModuleOptions {
    * refused. Default: no cap (the count is kept anyway).
    */
   maxKeysPerOwner?: number;
+  /**
+   * The keyring of the secrets vault (`ApiKeySecretsService`): `{ keys: { [id]: base64 of 32
+   * bytes }, activeKeyId }`. A malformed key fails the boot. Without it the vault answers
+   * SECRETS_NOT_CONFIGURED (501).
+   */
+  secrets?: SecretsOptions;
   /** Admin API rules (owner scoping, grants, caps). */
   adminPolicy?: AdminPolicy;
   /** Called for every library event; a throwing handler never breaks a request. */

@@ -10,7 +10,7 @@ import { PERMISSION_NAME_PATTERN } from '../rbac/permission-matcher.js';
  */
 export const MAX_IDENTIFIER_LENGTH = 128;
 
-export type IdentifierKind = 'ownerId' | 'namespace' | 'environment' | 'permission' | 'role' | 'rateLimitName' | 'tag';
+export type IdentifierKind = 'ownerId' | 'namespace' | 'environment' | 'permission' | 'role' | 'rateLimitName' | 'tag' | 'secretName';
 
 /** Letters, digits and `_ . : -`: namespaces, environments and rate-limit names. */
 export const LABEL_PATTERN = /^[A-Za-z0-9_.:-]+$/;
@@ -19,6 +19,8 @@ const SHAPES: Partial<Record<IdentifierKind, { pattern: RegExp; hint: string }>>
   namespace: { pattern: LABEL_PATTERN, hint: 'letters, digits, _ . : -' },
   environment: { pattern: LABEL_PATTERN, hint: 'letters, digits, _ . : -' },
   rateLimitName: { pattern: LABEL_PATTERN, hint: 'letters, digits, _ . : -' },
+  // A secret's name is a path segment of the admin API (`/secrets/:name`): no '/', no '%'.
+  secretName: { pattern: LABEL_PATTERN, hint: 'letters, digits, _ . : -' },
   permission: { pattern: PERMISSION_NAME_PATTERN, hint: "names like 'billing:read' or 'billing:*'" },
   role: { pattern: PERMISSION_NAME_PATTERN, hint: "names like 'admin' or 'billing:reader'" },
 };

@@ -4,7 +4,7 @@ import { ApiKeysErrorModel } from './response.models.js';
 import type { SwaggerApi } from './swagger.loader.js';
 
 /** The error statuses the library answers with. @internal */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 429 | 501 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 429 | 500 | 501 | 503;
 
 /** Error codes a route can answer, by status. @internal */
 export type ErrorCodes = Partial<Record<ErrorStatus, readonly string[]>>;

@@ -44,7 +44,7 @@ export class RbacAdminController {
   @HttpCode(204)
   @AdminOperation({ summary: 'Delete a permission nothing holds', errors: { 409: ['PERMISSION_IN_USE'] } })
   async deletePermission(
-    @Param('name', new ParseIdentifierPipe('permission')) name: string,
+    @Param('name', new ParseIdentifierPipe('permission', { invalid: 'not-found' })) name: string,
     @AdminChangeContext() ctx: UpdateContext,
   ): Promise<void> {
     await this.rbac.deletePermission(name, ctx);
@@ -65,7 +65,10 @@ export class RbacAdminController {
   @Delete('roles/:name')
   @HttpCode(204)
   @AdminOperation({ summary: 'Delete a role no live key holds', errors: { 409: ['ROLE_IN_USE'] } })
-  async deleteRole(@Param('name', new ParseIdentifierPipe('role')) name: string, @AdminChangeContext() ctx: UpdateContext): Promise<void> {
+  async deleteRole(
+    @Param('name', new ParseIdentifierPipe('role', { invalid: 'not-found' })) name: string,
+    @AdminChangeContext() ctx: UpdateContext,
+  ): Promise<void> {
     await this.rbac.deleteRole(name, ctx);
   }
 

@@ -3,13 +3,13 @@ import { lane } from './databases.js';
 import type { TestApp } from './test-app.js';
 
 /**
- * Blocks reads of `api_keys` from another connection until the returned release runs:
+ * Blocks reads of `api_keys` (or another `table`) from another connection until the returned release runs:
  * PostgreSQL `LOCK TABLE … ACCESS EXCLUSIVE` in an open transaction, MariaDB `LOCK TABLES
  * … WRITE`. SQLite has no such lock that stays asynchronous (better-sqlite3 would block the
  * event loop), so there every statement of the app's DataSource answers only after the release
  * (its statements cannot hang for real: better-sqlite3 is synchronous).
  */
-export async function hangKeyLookups(t: TestApp): Promise<() => Promise<void>> {
+export async function hangKeyLookups(t: TestApp, table = 'api_keys'): Promise<() => Promise<void>> {
   if (lane === 'sqlite') {
     const prototype = Object.getPrototypeOf(t.dataSource.createQueryRunner());
     const query = prototype.query;
@@ -28,13 +28,13 @@ export async function hangKeyLookups(t: TestApp): Promise<() => Promise<void>> {
   if (lane === 'postgres') {
     const schema = (t.dataSource.options as { schema: string }).schema;
     await runner.startTransaction();
-    await runner.query(`LOCK TABLE "${schema}"."api_keys" IN ACCESS EXCLUSIVE MODE`);
+    await runner.query(`LOCK TABLE "${schema}"."${table}" IN ACCESS EXCLUSIVE MODE`);
     return async () => {
       await runner.rollbackTransaction();
       await runner.release();
     };
   }
-  await runner.query('LOCK TABLES `api_keys` WRITE');
+  await runner.query(`LOCK TABLES \`${table}\` WRITE`);
   return async () => {
     await runner.query('UNLOCK TABLES');
     await runner.release();
