@@ -1,7 +1,9 @@
 import { adminFeature } from './admin/admin.feature.js';
 import type { ApiKeysFeature } from './api-keys.feature.js';
 import { changesFeature } from './changes/changes.feature.js';
+import { childrenFeature } from './children/children.feature.js';
 import { keysFeature } from './keys/keys.feature.js';
+import { ownersFeature } from './owners/owners.feature.js';
 import { quotasFeature } from './quotas/quotas.feature.js';
 import { rbacFeature } from './rbac/rbac.feature.js';
 import { usageFeature } from './usage/usage.feature.js';
@@ -16,6 +18,8 @@ export const FEATURES: readonly ApiKeysFeature[] = [
   keysFeature,
   quotasFeature,
   rbacFeature,
+  childrenFeature,
+  ownersFeature,
   adminFeature,
   usageFeature,
   secretsFeature,

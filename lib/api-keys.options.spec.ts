@@ -15,7 +15,6 @@ describe('resolveOptions', () => {
   });
 
   it('fails at boot on an unknown or not yet supported option, never silently ignoring it', () => {
-    expect(() => resolveOptions({ maxKeysPerOwner: 5 } as never)).toThrow(/maxKeysPerOwner/);
     expect(() => resolveOptions({ notAnOption: 1, alsoNotOne: {} } as never)).toThrow(/notAnOption, alsoNotOne/);
   });
 
@@ -36,5 +35,14 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ storeTimeoutMs: 0 })).toThrow(/storeTimeoutMs/);
     expect(() => resolveOptions({ failedAttempts: { limit: -1 } })).toThrow(/failedAttempts.limit/);
     expect(() => resolveOptions({ defaultRateLimits: [{ name: 'x', limit: 0, windowMs: 1000 }] })).toThrow(/limit/);
+  });
+
+  it('takes maxKeysPerOwner as a positive integer, and nothing else', () => {
+    expect(resolveOptions({}).maxKeysPerOwner).toBeNull();
+    expect(resolveOptions({ maxKeysPerOwner: 1 }).maxKeysPerOwner).toBe(1);
+    expect(resolveOptions({ maxKeysPerOwner: 10_000 }).maxKeysPerOwner).toBe(10_000);
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '5', true, {}]) {
+      expect(() => resolveOptions({ maxKeysPerOwner: bad as never })).toThrow(/maxKeysPerOwner must be a positive integer/);
+    }
   });
 });

@@ -13,6 +13,7 @@ import type { FailedAttemptsOptions, RateLimitRule, RateLimitStorage } from './i
 import { RUNTIME_OPTION_NAMES } from './api-keys.features.js';
 import { checkRateLimits } from './keys/api-key-input.js';
 import { KEY_PREFIX_PATTERN } from './keys/key-format.js';
+import { resolveMaxKeysPerOwner } from './owners/owners.options.js';
 import { resolveSecretsOption, type SecretsKeyring } from './secrets/secrets-keyring.js';
 import { resolveVerificationLogOptions, type ResolvedVerificationLogOptions } from './usage/usage.options.js';
 
@@ -32,6 +33,8 @@ export interface ResolvedApiKeysOptions {
   defaultRateLimits: RateLimitRule[];
   rateLimitStorage?: RateLimitStorage;
   failedAttempts: FailedAttemptsOptions | false;
+  /** Most keys one owner may hold that are not revoked or purged; null: no cap. */
+  maxKeysPerOwner: number | null;
   /** The decoded keyring of the secrets vault, or undefined without the `secrets` option. */
   secrets?: SecretsKeyring;
   adminPolicy: AdminPolicy & { maxGracePeriodMs: number };
@@ -104,6 +107,7 @@ export function resolveOptions(
             limit: positive('failedAttempts.limit', options.failedAttempts?.limit, DEFAULT_FAILED_ATTEMPTS.limit),
             windowMs: positive('failedAttempts.windowMs', options.failedAttempts?.windowMs, DEFAULT_FAILED_ATTEMPTS.windowMs),
           },
+    maxKeysPerOwner: resolveMaxKeysPerOwner(options.maxKeysPerOwner),
     secrets: resolveSecretsOption(options.secrets),
     adminPolicy: { ...options.adminPolicy, maxGracePeriodMs: options.adminPolicy?.maxGracePeriodMs ?? DEFAULT_MAX_GRACE_PERIOD_MS },
     onEvent: options.onEvent,

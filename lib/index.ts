@@ -84,6 +84,7 @@ export {
   ApiKeysInitialSchema1763800000000,
   ApiKeysQuotas1763900000000,
   ApiKeysExactIdentifiers1764000000000,
+  ApiKeysOwnerCounts1764050000000,
   ApiKeysUsage1764200000000,
   ApiKeysSecrets1764300000000,
 } from './migrations/index.js';

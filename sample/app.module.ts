@@ -21,6 +21,8 @@ mkdirSync(dirname(SAMPLE_DATABASE), { recursive: true });
     }),
     ApiKeysModule.forRoot({
       keyPrefix: 'sk_demo',
+      // Each owner holds at most 50 keys that are not revoked (409 MAX_KEYS_REACHED past it).
+      maxKeysPerOwner: 50,
       // Mounts the admin REST API at /api-keys, protected by keys holding api_keys:admin,
       // and the admin page at /api-keys/ui.
       admin: { path: 'api-keys', ui: true },

@@ -58,9 +58,14 @@ Try it (bash):
   #    and its most recent verifications
   curl -s ${base}/api-keys/keys/$ID/usage -H "x-api-key: $ROOT_KEY"; echo
   curl -s ${base}/api-keys/keys/$ID/verifications?limit=5 -H "x-api-key: $ROOT_KEY"; echo
-  # 5. revoke the key, then the same call answers 401 REVOKED
+  # 5. a child key for a CI runner: it can only narrow its parent and spends the parent's credits
+  CHILD=$(curl -s -X POST ${base}/api-keys/keys/$ID/children -H "x-api-key: $ROOT_KEY" -H 'content-type: application/json' \\
+          -d '{"name":"ci","permissions":["projects:read"]}' | sed -E 's/.*"key":"([^"]+)".*/\\1/')
+  curl -s ${base}/projects -H "x-api-key: $CHILD"; echo
+  # 6. revoke the key, then the same call answers 401 REVOKED, for its child too
   curl -s -X POST ${base}/api-keys/keys/$ID/revoke -H "x-api-key: $ROOT_KEY"; echo
   curl -s ${base}/projects -H "x-api-key: $KEY"; echo
+  curl -s ${base}/projects -H "x-api-key: $CHILD"; echo
 
 `;
 }

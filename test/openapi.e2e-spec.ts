@@ -67,6 +67,7 @@ const ADMIN_OPERATIONS = [
   'PATCH /api-keys/keys/{id}',
   'POST /api-keys/keys/{id}/rotate',
   'POST /api-keys/keys/{id}/revoke',
+  'POST /api-keys/keys/{id}/children',
   'POST /api-keys/verify',
   'GET /api-keys/permissions',
   'POST /api-keys/permissions',
@@ -149,6 +150,7 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
         'PATCH /api-keys/keys/{id}': ['200', 'ApiKey'],
         'POST /api-keys/keys/{id}/rotate': ['201', 'CreatedApiKey'],
         'POST /api-keys/keys/{id}/revoke': ['200', 'ApiKey'],
+        'POST /api-keys/keys/{id}/children': ['201', 'CreatedApiKey'],
         'POST /api-keys/verify': ['200', 'VerifyResult'],
         'GET /api-keys/permissions': ['200', 'ApiKeyPermissionPage'],
         'POST /api-keys/permissions': ['201', 'ApiKeyPermission'],
@@ -211,6 +213,9 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
       expect(op('PATCH /api-keys/keys/{id}').responses['409'].description).toContain('KEY_ROTATED');
       expect(op('PATCH /api-keys/keys/{id}').responses['403'].description).toContain('KEY_DISABLED_BY_ADMIN');
       expect(op('POST /api-keys/keys').responses['403'].description).toContain('FORBIDDEN_GRANT');
+      expect(op('POST /api-keys/keys').responses['409'].description).toContain('MAX_KEYS_REACHED');
+      expect(op('POST /api-keys/keys/{id}/children').responses['403'].description).toContain('FORBIDDEN_GRANT');
+      expect(op('POST /api-keys/keys/{id}/children').responses['409'].description).toContain('MAX_KEYS_REACHED');
       expect('409' in op('GET /api-keys/keys/{id}').responses).toBe(false);
     });
 
@@ -245,6 +250,7 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
       expect(bodyRef('POST /api-keys/keys')).toBe('#/components/schemas/CreateApiKeyDto');
       expect(bodyRef('PATCH /api-keys/keys/{id}')).toBe('#/components/schemas/UpdateApiKeyDto');
       expect(bodyRef('POST /api-keys/keys/{id}/rotate')).toBe('#/components/schemas/RotateApiKeyDto');
+      expect(bodyRef('POST /api-keys/keys/{id}/children')).toBe('#/components/schemas/CreateApiKeyDto');
       expect(bodyRef('POST /api-keys/keys/revoke')).toBe('#/components/schemas/RevokeManyDto');
       expect(bodyRef('POST /api-keys/verify')).toBe('#/components/schemas/VerifyApiKeyDto');
 
@@ -480,6 +486,14 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
       expectDocumented('GET /api-keys/keys', await api('get', `/keys?ownerId=truth&cursor=${encodeURIComponent(page.body.nextCursor)}`));
       expectDocumented('GET /api-keys/keys/{id}', await api('get', `/keys/${apiKey.id}`));
       expectDocumented('PATCH /api-keys/keys/{id}', await api('patch', `/keys/${apiKey.id}`).send({ name: null, maxIdleMs: 60000 }));
+
+      const child = await api('post', `/keys/${apiKey.id}/children`).send({ name: 'ci', permissions: ['projects:read'] });
+      expect(child.status).toBe(201);
+      expectDocumented('POST /api-keys/keys/{id}/children', child);
+      const wider = await api('post', `/keys/${apiKey.id}/children`).send({ permissions: ['projects:*'] });
+      expect(wider.body.code).toBe('FORBIDDEN_GRANT');
+      expectDocumented('POST /api-keys/keys/{id}/children', wider);
+      expectDocumented('POST /api-keys/keys/{id}/children', await api('post', `/keys/${UNKNOWN_ID}/children`).send({}));
 
       const valid = await api('post', '/verify').send({ key, permissions: ['projects:read'], cost: 1 });
       expect(valid.body).toMatchObject({ valid: true, code: 'VALID', remaining: 9 });

@@ -86,9 +86,18 @@ describe('sample app', () => {
       ['VALID', 5],
       ['VALID', 1],
     ]);
+    const child = await request(server)
+      .post(`/api-keys/keys/${apiKey.id}/children`)
+      .set('x-api-key', rootKey!)
+      .send({ name: 'ci', permissions: ['projects:read'] })
+      .expect(201);
+    await request(server).get('/projects').set('x-api-key', child.body.key).expect(200);
+    expect((await apiKeys.get(apiKey.id))!.remaining).toBe(92); // 100 - 7 spent above - 1 by the child
     await request(server).post(`/api-keys/keys/${apiKey.id}/revoke`).set('x-api-key', rootKey!).expect(200);
     const revoked = await request(server).get('/projects').set('x-api-key', key).expect(401);
     expect(revoked.body.code).toBe('REVOKED');
+    const childRevoked = await request(server).get('/projects').set('x-api-key', child.body.key).expect(401);
+    expect(childRevoked.body.code).toBe('REVOKED');
     await request(server).get('/hello').expect(200, { hello: 'anonymous' });
   });
 

@@ -31,7 +31,11 @@ export class KeysAdminController {
   ) {}
 
   @Post()
-  @AdminOperation({ summary: 'Create an API key', response: CreatedApiKeyModel, errors: { 403: ['FORBIDDEN_GRANT'] } })
+  @AdminOperation({
+    summary: 'Create an API key',
+    response: CreatedApiKeyModel,
+    errors: { 403: ['FORBIDDEN_GRANT'], 409: ['MAX_KEYS_REACHED'] },
+  })
   async create(@Body() body: CreateApiKeyDto, @CurrentAdminActor() actor: AdminActor, @AdminChangeContext() ctx: UpdateContext) {
     const scope = this.scope(actor);
     scope.rejectServerSetFields(body);

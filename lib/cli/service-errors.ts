@@ -1,4 +1,4 @@
-import { ApiKeyNotFoundError, ApiKeyValidationError, StoreUnavailableError } from '../api-keys.errors.js';
+import { ApiKeyNotFoundError, ApiKeyValidationError, MaxKeysReachedError, StoreUnavailableError } from '../api-keys.errors.js';
 import { CliFailure, CliUsageError } from './cli-errors.js';
 
 /** Service input fields and the flags they come from. */
@@ -14,7 +14,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
 
 /**
  * Says a service error in the CLI's terms: a rejected input names the flag it came from
- * (exit 2), a missing key or an unavailable store is a failure (exit 1). Anything else is
+ * (exit 2), a missing key, a full owner or an unavailable store is a failure (exit 1). Anything else is
  * rethrown for the CLI's last-resort one-line message.
  * @internal
  */
@@ -27,6 +27,7 @@ export function toCliError(error: unknown, command: string): unknown {
     return new CliUsageError(`invalid ${parts.join('; ')}`, command);
   }
   if (error instanceof ApiKeyNotFoundError) return new CliFailure('no API key with that id');
+  if (error instanceof MaxKeysReachedError) return new CliFailure(error.message);
   if (error instanceof StoreUnavailableError) return new CliFailure(`the database is unavailable: ${error.reason}`);
   return error;
 }

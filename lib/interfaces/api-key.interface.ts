@@ -85,6 +85,13 @@ export interface CreateApiKeyInput {
   rateLimits?: RateLimitRule[];
 }
 
+/**
+ * Input of `ApiKeyService.createChildKey`: the create input, whose owner, namespace,
+ * environment, allowed IPs and expiry default to the parent's. A child has no credits, refill
+ * or rate limits of its own: it spends its parent's.
+ */
+export type CreateChildKeyInput = Omit<CreateApiKeyInput, 'ownerId'> & { ownerId?: string };
+
 /** Input of `ApiKeyService.import`: an existing raw key, or its SHA-256 hex hash. */
 export type ImportApiKeyInput = CreateApiKeyInput & ({ key: string; hash?: never } | { hash: string; key?: never });
 

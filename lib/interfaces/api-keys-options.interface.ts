@@ -84,6 +84,12 @@ export interface ApiKeysModuleOptions {
   /** Brute-force protection per client; `false` turns it off. Default 30 per 60000 ms. */
   failedAttempts?: Partial<FailedAttemptsOptions> | false;
   /**
+   * Most keys one owner may hold that are not revoked or purged (a positive integer). A create,
+   * import or child creation past it fails with 409 MAX_KEYS_REACHED; rotations are never
+   * refused. Default: no cap (the count is kept anyway).
+   */
+  maxKeysPerOwner?: number;
+  /**
    * The keyring of the secrets vault (`ApiKeySecretsService`): `{ keys: { [id]: base64 of 32
    * bytes }, activeKeyId }`. A malformed key fails the boot. Without it the vault answers
    * SECRETS_NOT_CONFIGURED (501).

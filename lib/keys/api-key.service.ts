@@ -5,6 +5,7 @@ import { API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
 import { ApiKeyNotFoundError, ApiKeyValidationError, KeyExistsError, KeyNotRotatableError } from '../api-keys.errors.js';
 import { ApiKeyChanges } from '../changes/api-key-changes.js';
+import { ChildKeys } from '../children/child-keys.js';
 import type { ApiKeyEntity } from '../entities/api-key.entity.js';
 import { ApiKeyEvents } from '../events/api-key-events.js';
 import type {
@@ -12,6 +13,7 @@ import type {
   ApiKey,
   ApiKeyPage,
   CreateApiKeyInput,
+  CreateChildKeyInput,
   ImportApiKeyInput,
   ListApiKeysQuery,
   RevokeManyFilter,
@@ -61,6 +63,7 @@ export class ApiKeyService {
     private readonly verifier: ApiKeyVerifier,
     private readonly lastUsed: LastUsedTracker,
     private readonly changes: ApiKeyChanges,
+    private readonly children: ChildKeys,
     events: ApiKeyEvents,
     @Inject(API_KEYS_RESOLVED_OPTIONS) private readonly options: ResolvedApiKeysOptions,
   ) {
@@ -82,6 +85,21 @@ export class ApiKeyService {
     const secret = await this.secrets.imported(input);
     const { key: _key, hash: _hash, ...rest } = input;
     return this.insertKey(rest, secret, ctx, 'admin', 'key.imported');
+  }
+
+  /**
+   * Issues a child of `parentId` that can only narrow it (SPEC §6, §8): permissions within the
+   * parent's effective set (wildcard-aware), roles the parent holds, addresses inside its
+   * allow-list, an expiry by its own. It spends the parent's credits and rate limits and fails
+   * whenever the parent would. An escalation throws ForbiddenGrantError; README "Child keys".
+   */
+  async createChildKey(
+    parentId: string,
+    input: CreateChildKeyInput = {},
+    ctx: UpdateContext = {},
+  ): Promise<{ key: string; apiKey: ApiKey }> {
+    const { key, row } = await this.children.create(parentId, input, ctx);
+    return { key, apiKey: this.view(row) };
   }
 
   /**

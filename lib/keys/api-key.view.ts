@@ -86,8 +86,18 @@ export function effectivePermissionsOf(key: ApiKeyEntity): string[] {
   return [...names].sort();
 }
 
-/** The verified caller as handlers see it. @internal */
-export function toPrincipal(presented: ApiKeyEntity, effective: ApiKeyEntity, permissions: string[]): ApiKeyPrincipal {
+/**
+ * The verified caller as handlers see it: the presented key's id, the effective row's fields,
+ * and the effective permissions and roles (for a child key, only what its parent holds too, and
+ * the earlier of its own and its parent's expiry). @internal
+ */
+export function toPrincipal(
+  presented: ApiKeyEntity,
+  effective: ApiKeyEntity,
+  permissions: string[],
+  roles: string[] = roleNamesOf(effective),
+  expiresAt: number | null = effective.expiresAt,
+): ApiKeyPrincipal {
   return {
     id: presented.id,
     lineageId: effective.lineageId,
@@ -96,8 +106,8 @@ export function toPrincipal(presented: ApiKeyEntity, effective: ApiKeyEntity, pe
     environment: effective.environment,
     name: effective.name,
     permissions,
-    roles: roleNamesOf(effective),
+    roles,
     meta: effective.meta ?? {},
-    expiresAt: toDate(effective.expiresAt),
+    expiresAt: toDate(expiresAt),
   };
 }

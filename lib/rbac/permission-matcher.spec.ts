@@ -1,5 +1,5 @@
 import { ADMIN_PERMISSION } from '../api-keys.constants.js';
-import { PERMISSION_NAME_PATTERN, grantCovers, grantsCover, satisfiesRequirement } from './permission-matcher.js';
+import { PERMISSION_NAME_PATTERN, grantCovers, grantsCover, intersectGrants, satisfiesRequirement } from './permission-matcher.js';
 
 describe('permission matching (SPEC §11)', () => {
   describe('grantCovers', () => {
@@ -127,5 +127,51 @@ describe('permission matching (SPEC §11)', () => {
 describe('an empty anyOf', () => {
   it('is satisfied by nothing, so a misconfigured route fails closed', () => {
     expect(satisfiesRequirement(['*', 'billing:read'], { anyOf: [] })).toBe(false);
+  });
+});
+
+describe('intersectGrants (what two grant sets both hold)', () => {
+  it.each([
+    [['billing:*'], ['billing:read'], ['billing:read']],
+    [['billing:read'], ['billing:*'], ['billing:read']],
+    [['billing:*'], ['billing:*'], ['billing:*']],
+    [['billing:*'], ['billing:invoices:*'], ['billing:invoices:*']],
+    [['*'], ['billing:read', 'reports:*'], ['billing:read', 'reports:*']],
+    [['*'], ['*'], ['*']],
+    [['billing:read'], ['billing:write'], []],
+    [['billing:*'], ['billingx:*', 'billingx:read'], []],
+    [['billing:read', 'reports:read'], [], []],
+    // `*` never covers the reserved namespace, in either direction.
+    [['*'], ['api_keys:admin', 'api_keys:*'], []],
+    [['api_keys:admin'], ['*'], []],
+    [['api_keys:*'], ['api_keys:admin'], ['api_keys:admin']],
+    [
+      ['billing:*', 'reports:read'],
+      ['billing:read', 'billing:invoices:*', 'reports:*'],
+      ['billing:invoices:*', 'billing:read', 'reports:read'],
+    ],
+  ])('%p ∩ %p = %p', (a, b, both) => {
+    expect(intersectGrants(a, b)).toEqual(both);
+    expect(intersectGrants(b, a)).toEqual(both);
+  });
+
+  it('grants exactly what both sets grant, on sample requirements', () => {
+    const a = ['billing:*', 'reports:read', '*'];
+    const b = ['billing:invoices:*', 'reports:*', 'api_keys:admin', 'ops:restart'];
+    const both = intersectGrants(a, b);
+    for (const required of [
+      'billing:read',
+      'billing:invoices:read',
+      'reports:read',
+      'reports:export',
+      'api_keys:admin',
+      'ops:restart',
+      'x:y',
+    ]) {
+      expect({ required, both: grantsCover(both, required) }).toEqual({
+        required,
+        both: grantsCover(a, required) && grantsCover(b, required),
+      });
+    }
   });
 });

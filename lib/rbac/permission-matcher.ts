@@ -32,3 +32,20 @@ export function satisfiesRequirement(
 
 /** Permission names: segments of `[A-Za-z0-9_.-]` separated by `:`, `*` only as a whole last segment. */
 export const PERMISSION_NAME_PATTERN = /^(\*|[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)*(:\*)?)$/;
+
+/**
+ * The grants two sets both hold, wildcard-aware (SPEC §11): a wildcard grant is the set of
+ * names it covers, and two such sets are either nested or disjoint, so each pair contributes
+ * the narrower grant or nothing. `billing:*` ∩ `billing:read` is `billing:read`; `*` ∩
+ * `api_keys:admin` is nothing (`*` never covers the reserved namespace).
+ */
+export function intersectGrants(a: readonly string[], b: readonly string[]): string[] {
+  const both = new Set<string>();
+  for (const x of a) {
+    for (const y of b) {
+      if (grantCovers(y, x)) both.add(x);
+      else if (grantCovers(x, y)) both.add(y);
+    }
+  }
+  return [...both].sort();
+}

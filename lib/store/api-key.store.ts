@@ -98,6 +98,21 @@ export class ApiKeyStore {
       .getRawOne();
   }
 
+  /**
+   * Holds a shared lock on a key's row until the transaction ends: a change that locks or
+   * updates the row (revoke, rotate, disable) waits for it, other shared holders do not — so
+   * children of one parent are created side by side while the parent cannot die under them.
+   */
+  async shareLockKey(manager: EntityManager, id: string): Promise<void> {
+    if (this.writes.serializes) return;
+    await manager
+      .createQueryBuilder(ApiKeyEntity, 'k')
+      .select('k.id', 'id')
+      .where('k.id = :id', { id })
+      .setLock('pessimistic_read')
+      .getRawOne();
+  }
+
   /** Writes only the given columns of a key (and its updatedAt). */
   async updateColumns(manager: EntityManager, id: string, columns: Partial<ApiKeyEntity>, now: number): Promise<void> {
     await manager.getRepository(ApiKeyEntity).update({ id }, { ...columns, updatedAt: now } as object);
@@ -156,7 +171,11 @@ export class ApiKeyStore {
     return rows;
   }
 
-  /** Hard-deletes keys revoked, expired or rotated at or before `cutoff`: the keys it deleted. */
+  /**
+   * Hard-deletes keys revoked, expired or rotated at or before `cutoff`, and the children of
+   * those (dead with their parent: the parent link is ON DELETE SET NULL, which would otherwise
+   * turn them into keys of their own): the keys it deleted.
+   */
   async purge(manager: EntityManager, cutoff: number): Promise<Array<{ id: string; ownerId: string }>> {
     const query = manager
       .createQueryBuilder(ApiKeyEntity, 'k')
@@ -169,11 +188,29 @@ export class ApiKeyStore {
       );
     if (!this.writes.serializes) query.setLock('pessimistic_write');
     const rows: Array<{ id: string; ownerId: string }> = await query.getRawMany();
+    rows.push(...(await this.childrenOf(manager, rows)));
     for (let i = 0; i < rows.length; i += REVOKE_BATCH) {
       const ids = rows.slice(i, i + REVOKE_BATCH).map((row) => row.id);
       await manager.createQueryBuilder().delete().from(ApiKeyEntity).where('id IN (:...ids)', { ids }).execute();
     }
     return rows;
+  }
+
+  /** The keys (locked) whose parent is one of `parents` and that are not among them. */
+  private async childrenOf(manager: EntityManager, parents: Array<{ id: string }>): Promise<Array<{ id: string; ownerId: string }>> {
+    const ids = new Set(parents.map((row) => row.id));
+    const children: Array<{ id: string; ownerId: string }> = [];
+    for (let i = 0; i < parents.length; i += REVOKE_BATCH) {
+      const query = manager
+        .createQueryBuilder(ApiKeyEntity, 'k')
+        .select('k.id', 'id')
+        .addSelect('k.owner_id', 'ownerId')
+        .where('k.parent_key_id IN (:...parentIds)', { parentIds: parents.slice(i, i + REVOKE_BATCH).map((row) => row.id) });
+      if (!this.writes.serializes) query.setLock('pessimistic_write');
+      for (const child of (await query.getRawMany()) as Array<{ id: string; ownerId: string }>)
+        if (!ids.has(child.id)) children.push(child);
+    }
+    return children;
   }
 
   /** Creates the owner row if needed and sets its shared rate limits (only that column). */

@@ -9,13 +9,14 @@ import type { HashCandidate, KeyHasher } from '../keys/key-hasher.js';
 import type { LastUsedTracker } from '../keys/last-used-tracker.js';
 import type { CreditLedger } from '../quotas/credit-ledger.js';
 import type { RateLimiter, RateLimitBucket } from '../quotas/rate-limiter.js';
+import { intersectGrants } from '../rbac/permission-matcher.js';
 import type { ApiKeyLookup } from '../store/api-key-lookup.js';
 import type { ApiKeyStore } from '../store/api-key.store.js';
 import { withStoreDeadline, type Deadline } from '../store/store-availability.js';
 import { ipAllowed } from './ip-allow-list.js';
 import type { ApiKeyVerificationHook, VerificationRecord } from './verification-hook.js';
 import { checkTags } from './verify-tags.js';
-import { runKeyChecks } from './verify-chain.js';
+import { runKeyChecks, type VerifySubject } from './verify-chain.js';
 import type { VerifyCode } from '../interfaces/verify-code.interface.js';
 import { VERIFY_MESSAGES } from './verify-codes.js';
 
@@ -27,9 +28,10 @@ const MAX_SPEND_ATTEMPTS = 3;
 /**
  * The verification of SPEC §6, start to end, in its one fixed order:
  * MALFORMED (no database) → NOT_FOUND → the stored-key checks of KEY_CHECKS (IP, revoked,
- * disabled, expired, rotation grace, idle, permissions) → RATE_LIMITED → USAGE_EXCEEDED →
- * VALID. Only a call that passed everything before a step is counted by it: a rate-limited
- * call spends no credits. Rate limits and credits always go to the shared stores.
+ * disabled, expired, rotation grace, idle, permissions; a child's parent with them) →
+ * RATE_LIMITED → USAGE_EXCEEDED → VALID. Only a call that passed everything before a step is
+ * counted by it: a rate-limited call spends no credits. Rate limits and credits always go to
+ * the shared stores, and a child key spends its parent's.
  * @internal
  */
 export class ApiKeyVerifier {
@@ -84,68 +86,67 @@ export class ApiKeyVerifier {
     const found = await this.lookup.findByHashes(candidates.map((c) => c.hash));
     if (!found || (options.ownerId !== undefined && found.ownerId !== options.ownerId)) return failure('NOT_FOUND');
     seen.key = found;
-    let lineage = await this.loadLineage(found);
-    if (!lineage) {
-      // A successor was purged or the chain is too long: the lineage ended. IP still comes first.
+    let chain = await this.loadChain(found);
+    if (!chain) {
+      // A successor or the parent was purged, or the chain is too long: the key ended. IP still comes first.
       return failure(ipAllowed(found.allowedIps ?? [], options.ip) ? 'REVOKED' : 'IP_NOT_ALLOWED');
     }
 
-    let effective = (seen.effective = lineage[lineage.length - 1]);
-    let permissions = effectivePermissionsOf(effective);
+    let budget = (seen.effective = budgetOf(chain));
+    let grants = grantsOf(chain);
     const now = this.options.clock.now();
-    const code = this.check(lineage, permissions, now, options);
+    const code = this.check(chain, grants, now, options);
     if (code) return this.denial(code, options);
 
     const result: VerifyResult = { valid: true, code: 'VALID', message: VERIFY_MESSAGES.VALID };
     if (deadline.expired) return result; // the caller already answered 503: consume nothing
     if (!options.dryRun) {
-      const limits = await this.rateLimiter.consume(this.rateLimitBuckets(effective));
+      const limits = await this.rateLimiter.consume(this.rateLimitBuckets(budget));
       if (limits.state) result.rateLimit = limits.state;
       if (limits.wouldRateLimit) result.wouldRateLimit = limits.wouldRateLimit;
       if (limits.deniedBy) return { ...result, ...failure('RATE_LIMITED'), retryAfterMs: limits.retryAfterMs };
     }
 
-    if (effective.remaining !== null) {
+    if (budget.remaining !== null) {
       if (options.dryRun || cost === 0) {
-        const balance = this.ledger.balanceWithRefill(effective, now)!;
-        if (balance < cost) return this.usageExceeded(effective, now, balance);
+        const balance = this.ledger.balanceWithRefill(budget, now)!;
+        if (balance < cost) return this.usageExceeded(budget, now, balance);
         result.remaining = balance;
       } else {
         for (let attempt = 1; ; attempt++) {
-          if (this.ledger.refillDue(effective, now)) await this.ledger.refill(effective, now);
+          if (this.ledger.refillDue(budget, now)) await this.ledger.refill(budget, now);
           if (deadline.expired) return result;
-          const balance = await this.ledger.spend(effective.id, cost);
+          const balance = await this.ledger.spend(budget.id, cost);
           if (balance !== null) {
             result.remaining = balance;
             seen.spent = cost;
             break;
           }
           // Nothing taken: too few credits, or a rotation moved the balance to a successor
-          // meanwhile; then the successor is checked and charged instead. Either way the row is
-          // read again (from the store, past any cache), so a denial reports the balance as it is (SPEC §11).
+          // meanwhile (or ended a child's parent); the chain is read again (from the store, past
+          // any cache) and checked, so a denial reports the balance as it is (SPEC §11).
           const fresh = await this.store.findById(found.id);
-          const reloaded = fresh ? await this.loadLineage(fresh, this.store) : null;
-          const next = reloaded?.[reloaded.length - 1];
-          if (!next) return this.usageExceeded(effective, now);
-          if (next.id === effective.id || attempt >= MAX_SPEND_ATTEMPTS) return this.usageExceeded(next, now, next.remaining ?? undefined);
-          permissions = effectivePermissionsOf(next);
-          const recheck = this.check(reloaded!, permissions, now, options);
+          const reloaded = fresh ? await this.loadChain(fresh, this.store) : null;
+          if (!reloaded) return this.usageExceeded(budget, now);
+          const next = budgetOf(reloaded);
+          grants = grantsOf(reloaded);
+          const recheck = this.check(reloaded, grants, now, options);
           if (recheck) return this.denial(recheck, options);
-          lineage = reloaded!;
-          effective = seen.effective = next;
+          if (next.id === budget.id || attempt >= MAX_SPEND_ATTEMPTS) return this.usageExceeded(next, now, next.remaining ?? undefined);
+          chain = reloaded;
+          budget = seen.effective = next;
         }
       }
     }
 
-    if (!options.dryRun) for (const key of lineage) this.lastUsed.note(key.id, now);
+    if (!options.dryRun) for (const key of chain.lineage) this.lastUsed.note(key.id, now);
     if (found.hashVersion !== this.hasher.currentVersion) this.upgradeHash(found, candidates[0]);
-    result.key = toPrincipal(found, effective, permissions);
+    result.key = toPrincipal(found, effectiveOf(chain), grants.permissions, grants.roles, expiryOf(chain));
     return result;
   }
 
-  private check(lineage: ApiKeyEntity[], permissions: string[], now: number, options: VerifyOptions): VerifyCode | null {
-    const roles = roleNamesOf(lineage[lineage.length - 1]);
-    return runKeyChecks({ lineage, permissions, roles, now, pendingLastUsedAt: (id) => this.lastUsed.pendingFor(id) }, options);
+  private check(chain: KeyChain, grants: Grants, now: number, options: VerifyOptions): VerifyCode | null {
+    return runKeyChecks({ ...chain, ...grants, now, pendingLastUsedAt: (id) => this.lastUsed.pendingFor(id) }, options);
   }
 
   /** The key's own limits (or the defaults) and its owner's shared limits. */
@@ -164,6 +165,21 @@ export class ApiKeyVerifier {
       ...(balance !== undefined ? { remaining: balance } : {}),
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     };
+  }
+
+  /**
+   * Everything a presented key's verification reads: its lineage and, for a child key, its
+   * parent — each row loaded on its own through `source` (a cache invalidates rows by id, so a
+   * change of the parent reaches every child at once). Null (the key fails closed) when a link
+   * was purged, the lineage is too long, or the parent is a child itself.
+   */
+  private async loadChain(presented: ApiKeyEntity, source: ApiKeyLookup = this.lookup): Promise<KeyChain | null> {
+    const lineage = await this.loadLineage(presented, source);
+    if (!lineage) return null;
+    const parentId = lineage[lineage.length - 1].parentKeyId;
+    if (parentId === null) return { lineage, parent: null };
+    const parent = await source.findById(parentId);
+    return parent && parent.parentKeyId === null ? { lineage, parent } : null;
   }
 
   /**
@@ -202,6 +218,33 @@ export class ApiKeyVerifier {
       this.logger.warn(`Could not upgrade the hash of key ${key.id}: ${(error as { code?: string }).code ?? (error as Error).name}`);
     });
   }
+}
+
+/** The rows a verification reads: the presented lineage and, for a child key, its parent. */
+type KeyChain = { lineage: ApiKeyEntity[]; parent: ApiKeyEntity | null };
+type Grants = Pick<VerifySubject, 'permissions' | 'roles'>;
+
+/** The newest row of the presented lineage: the key's own IPs, grants and expiry. */
+const effectiveOf = (chain: KeyChain) => chain.lineage[chain.lineage.length - 1];
+
+/** The row whose credits and rate limits a call spends: a child's parent, else the effective row. */
+const budgetOf = (chain: KeyChain) => chain.parent ?? effectiveOf(chain);
+
+/** Effective permissions and roles: the key's own, and for a child only what its parent holds too (SPEC §6). */
+function grantsOf(chain: KeyChain): Grants {
+  const own = effectiveOf(chain);
+  if (!chain.parent) return { permissions: effectivePermissionsOf(own), roles: roleNamesOf(own) };
+  const parentRoles = roleNamesOf(chain.parent);
+  return {
+    permissions: intersectGrants(effectivePermissionsOf(own), effectivePermissionsOf(chain.parent)),
+    roles: roleNamesOf(own).filter((role) => parentRoles.includes(role)),
+  };
+}
+
+/** When the key stops working by expiry: its own, or its parent's when that is earlier. */
+function expiryOf(chain: KeyChain): number | null {
+  const expiries = [effectiveOf(chain).expiresAt, chain.parent?.expiresAt ?? null].filter((at): at is number => at !== null);
+  return expiries.length > 0 ? Math.min(...expiries) : null;
 }
 
 function failure(code: VerifyCode): VerifyResult {

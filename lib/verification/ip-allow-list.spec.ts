@@ -1,5 +1,5 @@
 import { trackerOf } from './ip-address.js';
-import { ipAllowed, isValidIpRule, normalizeIp } from './ip-allow-list.js';
+import { clientBlockOf, ipAllowed, isValidIpRule, normalizeIp, ruleOutside } from './ip-allow-list.js';
 
 describe('ip allow-list', () => {
   describe('normalizeIp', () => {
@@ -157,6 +157,75 @@ describe('ip allow-list', () => {
       expect(normalizeIp('::ffff:a01:203')).toBe('10.1.2.3');
       expect(normalizeIp('0:0:0:0:0:ffff:10.1.2.3')).toBe('10.1.2.3');
       expect(ipAllowed(['10.0.0.0/8'], '::ffff:a01:203')).toBe(true);
+    });
+  });
+
+  describe('clientBlockOf', () => {
+    it('reads each rule as the block of clients it admits, IPv4-mapped rules as IPv4', () => {
+      expect(clientBlockOf('10.1.2.3')).toEqual({ family: 'ipv4', address: '10.1.2.3', bits: 32 });
+      expect(clientBlockOf('10.0.0.0/8')).toEqual({ family: 'ipv4', address: '10.0.0.0', bits: 8 });
+      expect(clientBlockOf('::ffff:10.0.0.0/104')).toEqual({ family: 'ipv4', address: '10.0.0.0', bits: 8 });
+      expect(clientBlockOf('::ffff:a01:203')).toEqual({ family: 'ipv4', address: '10.1.2.3', bits: 32 });
+      expect(clientBlockOf('::/0')).toEqual({ family: 'ipv6', address: '::', bits: 0 });
+      expect(clientBlockOf('::ffff:0:0/95')).toEqual({ family: 'ipv6', address: '::ffff:0:0', bits: 95 });
+      expect(clientBlockOf('fe80::1%eth0')).toEqual({ family: 'ipv6', address: 'fe80::1', bits: 128 });
+    });
+  });
+
+  describe('ruleOutside (does one allow-list only narrow another?)', () => {
+    it('anything narrows an empty list (it admits everyone); an empty list narrows only an empty one', () => {
+      expect(ruleOutside([], [])).toBeNull();
+      expect(ruleOutside(['::/0', '0.0.0.0/0'], [])).toBeNull();
+      expect(ruleOutside([], ['10.0.0.0/8'])).toBe('*');
+    });
+
+    it.each([
+      [['10.1.0.0/16'], ['10.0.0.0/8']],
+      [['10.0.0.0/8'], ['10.0.0.0/8']],
+      [['10.2.3.4'], ['10.0.0.0/8']],
+      [['10.2.3.4/32'], ['10.2.3.4']],
+      [['10.1.2.3/8'], ['10.0.0.0/8']], // host bits set: the same block
+      [
+        ['10.1.0.0/16', '192.0.2.7'],
+        ['192.0.2.0/24', '10.0.0.0/8'],
+      ],
+      [['10.1.0.0/16'], ['::ffff:10.0.0.0/104']],
+      [['::ffff:10.1.0.0/112'], ['10.0.0.0/8']],
+      [['::ffff:a01:0/112'], ['10.0.0.0/8']],
+      [['0:0:0:0:0:ffff:10.1.2.3'], ['10.1.2.0/24']],
+      [['2001:db8:1::/48'], ['2001:db8::/32']],
+      [['2001:DB8::1'], ['2001:db8::/32']],
+      [['fe80::1%eth0'], ['fe80::/10']],
+      [['2001:db8::/32'], ['::/0']],
+    ])('%p narrows %p', (rules, outer) => {
+      expect(ruleOutside(rules, outer)).toBeNull();
+    });
+
+    it.each([
+      [['10.0.0.0/8'], ['10.0.0.0/16'], '10.0.0.0/8'],
+      [['11.0.0.1'], ['10.0.0.0/8'], '11.0.0.1'],
+      [['0.0.0.0/0'], ['10.0.0.0/8'], '0.0.0.0/0'],
+      [['10.1.0.0/16', '172.16.0.1'], ['10.0.0.0/8'], '172.16.0.1'],
+      [['10.0.0.1'], ['::/0'], '10.0.0.1'], // ::/0 admits no IPv4 client (SPEC §11)
+      [['::ffff:10.0.0.1'], ['::/0'], '::ffff:10.0.0.1'], // a mapped rule is an IPv4 rule
+      [['::ffff:10.0.0.0/104'], ['10.1.0.0/16'], '::ffff:10.0.0.0/104'],
+      [['2001:db8::/32'], ['0.0.0.0/0'], '2001:db8::/32'],
+      [['::/0'], ['2001:db8::/32'], '::/0'],
+      [['2001:db9::/32'], ['2001:db8::/32'], '2001:db9::/32'],
+      [['2001:db8::/31'], ['2001:db8::/32'], '2001:db8::/31'],
+      [['10.0.0.0/8'], ['10.0.0.0/9', '10.128.0.0/9'], '10.0.0.0/8'], // each rule must lie inside one
+    ])('%p is not within %p (answers %p)', (rules, outer, outside) => {
+      expect(ruleOutside(rules, outer)).toBe(outside);
+    });
+
+    it('agrees with ipAllowed: every client a narrowing list admits, the outer list admits too', () => {
+      const outer = ['10.0.0.0/8', '::ffff:192.0.2.0/120', '2001:db8::/32'];
+      const inner = ['10.200.0.0/16', '192.0.2.128/25', '2001:db8:ff00::/40'];
+      expect(ruleOutside(inner, outer)).toBeNull();
+      const clients = ['10.200.0.0', '10.200.255.255', '192.0.2.128', '::ffff:192.0.2.255', '2001:db8:ff00::', '2001:db8:ffff:ffff::1'];
+      for (const client of clients)
+        expect({ client, inner: ipAllowed(inner, client), outer: ipAllowed(outer, client) }).toEqual({ client, inner: true, outer: true });
+      for (const client of ['10.199.255.255', '192.0.2.127', '2001:db8:fe00::1']) expect(ipAllowed(inner, client)).toBe(false);
     });
   });
 

@@ -276,4 +276,77 @@ describe('verify chain', () => {
       expect(seen).toEqual([...KEY_CHECKS.map((c) => c.code), null]);
     });
   });
+
+  describe('a child key and its parent (SPEC §6)', () => {
+    /** The subject of a child: its own lineage, its parent, and the grants both hold (as the verifier computes them). */
+    const childCheck = (
+      child: ApiKeyEntity,
+      parent: ApiKeyEntity,
+      now: number,
+      options: VerifyOptions = {},
+      pending: Record<string, number> = {},
+    ) =>
+      runKeyChecks(
+        {
+          lineage: [child],
+          parent,
+          permissions: effectivePermissionsOf(child).filter((p) => effectivePermissionsOf(parent).includes(p)),
+          roles: roleNamesOf(child).filter((r) => roleNamesOf(parent).includes(r)),
+          now,
+          pendingLastUsedAt: (id) => pending[id],
+        },
+        options,
+      );
+    const pair = (parentFields = {}, childFields = {}) => {
+      const parent = keyRow(parentFields);
+      return { parent, child: keyRow({ parentKeyId: parent.id, ...childFields }) };
+    };
+
+    it('a healthy child of a healthy parent passes', () => {
+      const { parent, child } = pair();
+      expect(childCheck(child, parent, T0)).toBeNull();
+    });
+
+    it('fails with its parent’s code whenever the parent would fail', () => {
+      const cases: Array<[object, string]> = [
+        [{ revokedAt: T0 }, 'REVOKED'],
+        [{ enabled: false, disabledBy: 'admin' }, 'DISABLED'],
+        [{ expiresAt: T0 }, 'EXPIRED'],
+        [{ maxIdleMs: HOUR, createdAt: T0 - 2 * HOUR }, 'IDLE_TIMEOUT'],
+        [{ allowedIps: ['10.0.0.0/8'] }, 'IP_NOT_ALLOWED'],
+      ];
+      for (const [parentFields, code] of cases) {
+        const { parent, child } = pair(parentFields);
+        expect({ parentFields, code: childCheck(child, parent, T0, { ip: '192.0.2.1' }) }).toEqual({ parentFields, code });
+      }
+    });
+
+    it('a rotated parent ends its children at once, inside the parent’s grace too', () => {
+      const { parent, child } = pair({ rotatedToId: '00000000-0000-4000-8000-ffffffffffff', rotationGraceEndsAt: T0 + HOUR });
+      expect(check(parent, T0)).toBeNull(); // the parent itself still works
+      expect(childCheck(child, parent, T0)).toBe('ROTATION_GRACE_EXPIRED');
+    });
+
+    it('a child’s uses do not keep its parent alive; the parent’s own pending use does', () => {
+      const { parent, child } = pair({ maxIdleMs: HOUR, createdAt: T0 - 2 * HOUR });
+      expect(childCheck(child, parent, T0, {}, { [child.id]: T0 - 1 })).toBe('IDLE_TIMEOUT');
+      expect(childCheck(child, parent, T0, {}, { [parent.id]: T0 - 1 })).toBeNull();
+    });
+
+    it('IP comes first: a revoked parent seen from outside its allow-list answers IP_NOT_ALLOWED', () => {
+      const { parent, child } = pair({ allowedIps: ['10.0.0.0/8'], revokedAt: T0 });
+      expect(childCheck(child, parent, T0, { ip: '192.0.2.1' })).toBe('IP_NOT_ALLOWED');
+      expect(childCheck(child, parent, T0, { ip: '10.0.0.1' })).toBe('REVOKED');
+    });
+
+    it('permissions and roles are only those both hold', () => {
+      const { parent, child } = pair(
+        { permissionGrants: perms('billing:read'), roleGrants: roles('viewer') },
+        { permissionGrants: perms('billing:read', 'billing:write'), roleGrants: roles('viewer', 'admin') },
+      );
+      expect(childCheck(child, parent, T0, { permissions: ['billing:read'], roles: ['viewer'] })).toBeNull();
+      expect(childCheck(child, parent, T0, { permissions: ['billing:write'] })).toBe('INSUFFICIENT_PERMISSIONS');
+      expect(childCheck(child, parent, T0, { roles: ['admin'] })).toBe('INSUFFICIENT_PERMISSIONS');
+    });
+  });
 });
