@@ -1,8 +1,11 @@
 // The bench app: one Nest app serving every variant, built on the compiled library
 // (`npm run build` → ../dist). Started by bench/run.mjs as a child process:
 //
-//   node bench/app.mjs --platform express|fastify --db sqlite|postgres [--port 0] [--verification-log on|off]
+//   node bench/app.mjs --platform express|fastify --db sqlite|postgres [--port 0]
+//                      [--verification-log on|off] [--cache on|off] [--stored 0]
 //
+// --cache off passes `cache: false` (every verify reads the database); --stored N first fills
+// the key table with N other keys (random hashes, bulk inserts), for 1k-against-1M runs.
 // It creates its keys at boot and hands them to the parent over IPC (never on stdout).
 // Routes:
 //   GET /bench/bare      no guard
@@ -20,7 +23,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiKeyCost, ApiKeyGuard, ApiKeyService, ApiKeysModule } from '../dist/index.js';
-import { createBenchDatabase } from './bench-database.mjs';
+import { createBenchDatabase, fillKeys } from './bench-database.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,8 +31,11 @@ const { values: args } = parseArgs({
     db: { type: 'string', default: 'sqlite' },
     port: { type: 'string', default: '0' },
     'verification-log': { type: 'string', default: 'on' },
+    cache: { type: 'string', default: 'on' },
+    stored: { type: 'string', default: '0' },
   },
 });
+if (!['on', 'off'].includes(args.cache)) throw new Error(`--cache on|off, not ${args.cache}`);
 
 // Plain JavaScript: decorators applied by hand, as TypeScript would emit them.
 class BenchController {
@@ -63,8 +69,12 @@ Module({
   imports: [
     TypeOrmModule.forRoot(db.options),
     // Library defaults otherwise (in-process rate-limit storage, lastUsedAt tracking, usage
-    // counting, …); --verification-log off measures the guard without usage counting.
-    ApiKeysModule.forRoot({ verificationLog: { enabled: args['verification-log'] !== 'off' } }),
+    // counting, the key cache, …); --verification-log off measures the guard without usage
+    // counting, --cache off without the key cache.
+    ApiKeysModule.forRoot({
+      verificationLog: { enabled: args['verification-log'] !== 'off' },
+      ...(args.cache === 'off' ? { cache: false } : {}),
+    }),
   ],
   controllers: [BenchController],
 })(BenchModule);
@@ -73,6 +83,10 @@ const adapter = args.platform === 'fastify' ? new FastifyAdapter() : new Express
 const app = await NestFactory.create(BenchModule, adapter, { logger: ['error', 'warn'] });
 app.enableShutdownHooks();
 await app.listen(Number(args.port), '127.0.0.1');
+
+const dataSource = app.get(DataSource);
+const stored = Number(args.stored);
+if (stored > 0) await fillKeys(dataSource, stored, (done) => console.error(`  stored ${done.toLocaleString('en')} keys`));
 
 const apiKeys = app.get(ApiKeyService);
 const created = {
@@ -117,7 +131,6 @@ process.on('message', async (message) => {
 });
 process.on('SIGTERM', () => void shutdown());
 
-const dataSource = app.get(DataSource);
 const journal = args.db === 'sqlite' ? (await dataSource.query('PRAGMA journal_mode'))[0].journal_mode : undefined;
 const url = await app.getUrl();
 if (process.send) process.send({ ready: true, url: url.replace('[::1]', '127.0.0.1'), keys, journal });

@@ -1,7 +1,7 @@
 // A fresh database for one bench process: a WAL SQLite file, or a new PostgreSQL schema
 // (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE; default postgres@127.0.0.1:5432/test),
 // migrated with API_KEYS_MIGRATIONS, and how to drop it.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,4 +49,59 @@ export async function createBenchDatabase(db, prefix = 'bench') {
     };
   }
   throw new Error(`unknown --db ${db}`);
+}
+
+/**
+ * Inserts `count` keys nobody will present (random hashes), in multi-row INSERTs of 1,000, so
+ * that lookups run against a table of that size. `progress(done)` every 100k.
+ */
+export async function fillKeys(dataSource, count, progress = () => undefined) {
+  const postgres = dataSource.options.type === 'postgres';
+  const table = postgres ? `"${dataSource.options.schema}"."api_keys"` : '"api_keys"';
+  const columns = [
+    'id',
+    'lineage_id',
+    'owner_id',
+    'namespace',
+    'start',
+    'last4',
+    'hash',
+    'hash_version',
+    'meta',
+    'allowed_ips',
+    'enabled',
+    'created_at',
+    'updated_at',
+  ];
+  const now = Date.now();
+  for (let done = 0; done < count;) {
+    const rows = Math.min(1000, count - done);
+    const values = [];
+    const tuples = [];
+    for (let i = 0; i < rows; i++) {
+      const id = randomUUID();
+      const row = [
+        id,
+        id,
+        `filler-${(done + i) % 1000}`,
+        'default',
+        'sk_fill',
+        'fill',
+        randomBytes(32).toString('hex'),
+        'sha256',
+        '{}',
+        '[]',
+        postgres ? true : 1,
+        now,
+        now,
+      ];
+      const base = values.length;
+      tuples.push(`(${row.map((_, j) => (postgres ? `$${base + j + 1}` : '?')).join(', ')})`);
+      values.push(...row);
+    }
+    await dataSource.query(`INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')}`, values);
+    done += rows;
+    if (done % 100_000 === 0 || done === count) progress(done);
+  }
+  if (postgres) await dataSource.query(`ANALYZE ${table}`);
 }

@@ -40,7 +40,8 @@ for (const [variant, { key }] of Object.entries(variants)) {
   await apiKeys.verify(key);
   const statements = log;
   log = null;
-  console.log(`${variant}: ${statements.length} statement(s) per verify; longest ${Math.max(...statements.map((s) => s.length))} chars`);
+  const longest = statements.length ? `; longest ${Math.max(...statements.map((s) => s.length))} chars` : ' (served from the key cache)';
+  console.log(`${variant}: ${statements.length} statement(s) per verify${longest}`);
   if (args.show) for (const s of statements) console.log(`  ${s}`);
 }
 await app.close();

@@ -2,10 +2,14 @@
 // PostgreSQL, with autocannon. Run it with `npm run bench` (builds the library first).
 //
 //   node bench/run.mjs [--platforms express,fastify] [--dbs sqlite,postgres]
+//                      [--caches on,off] [--stored 0,1000000]
 //                      [--connections 32] [--duration 10] [--warmup 3] [--runs 3]
 //                      [--json bench/results.json] [--profile]
 //
-// Per platform × database: one app process serves all variants; each variant gets a warm-up,
+// --caches runs each app with the key cache on (the default) and/or off (`cache: false`);
+// --stored fills the key table with that many other keys first (1k against 1M stored keys).
+//
+// Per platform × database × cache × stored: one app process serves all variants; each variant gets a warm-up,
 // then the runs go round-robin over the variants (run 1 of each, run 2 of each, …) so a
 // noisy moment hits every variant alike; the median run (by req/s) is reported, with its
 // ratio to the bare route of the same app. Only these ratios are comparable across
@@ -28,6 +32,8 @@ const { values: args } = parseArgs({
     platforms: { type: 'string', default: 'express,fastify' },
     dbs: { type: 'string', default: 'sqlite,postgres' },
     variants: { type: 'string', default: 'bare,guarded,credits,limited' },
+    caches: { type: 'string', default: 'on' },
+    stored: { type: 'string', default: '0' },
     connections: { type: 'string', default: '32' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
@@ -49,12 +55,10 @@ const warmup = Number(args.warmup);
 const runs = Number(args.runs);
 const variants = list(args.variants);
 
-function startApp(platform, db, execArgv = []) {
+function startApp(platform, db, cache, stored, execArgv = []) {
   return new Promise((resolve, reject) => {
-    const child = fork(join(here, 'app.mjs'), ['--platform', platform, '--db', db, '--verification-log', args['verification-log']], {
-      execArgv,
-      stdio: 'inherit',
-    });
+    const argv = ['--platform', platform, '--db', db, '--cache', cache, '--stored', String(stored)];
+    const child = fork(join(here, 'app.mjs'), [...argv, '--verification-log', args['verification-log']], { execArgv, stdio: 'inherit' });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`bench app exited early (${code})`)));
     child.once('message', (message) => {
@@ -98,8 +102,8 @@ async function load(app, variant, seconds) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function measure(platform, db) {
-  const app = await startApp(platform, db);
+async function measure(platform, db, cache, stored) {
+  const app = await startApp(platform, db, cache, stored);
   if (app.journal) console.error(`  SQLite journal_mode: ${app.journal}`);
   try {
     const served = Object.fromEntries(variants.map((v) => [v, 0]));
@@ -188,19 +192,27 @@ const results = {
   tables: [],
   profiles: [],
 };
-for (const db of list(args.dbs)) {
-  for (const platform of list(args.platforms)) {
-    console.error(`${platform} on ${db}`);
+const configurations = [];
+for (const db of list(args.dbs))
+  for (const platform of list(args.platforms))
+    for (const cache of list(args.caches))
+      for (const stored of list(args.stored).map(Number)) configurations.push({ db, platform, cache, stored });
+for (const { db, platform, cache, stored } of configurations) {
+  {
+    const label =
+      `${platform} / ${db} / cache ${cache}${stored ? ` / ${stored.toLocaleString('en')} stored keys` : ''}` +
+      ` (verification log ${verificationLog})`;
+    console.error(label);
     const loadBefore = loadavg()[0];
-    const { rows, stats, profiles } = await measure(platform, db);
+    const { rows, stats, profiles } = await measure(platform, db, cache, stored);
     const load = { before: loadBefore, after: loadavg()[0] };
-    results.tables.push({ platform, db, rows, stats, load });
+    results.tables.push({ platform, db, cache, stored, rows, stats, load });
     results.profiles.push(...profiles);
-    console.log(`\n${platform} / ${db} (verification log ${verificationLog})`);
-    console.log('| variant | req/s | p99 ms | × bare req/s | × bare p99 |');
-    console.log('|---|---:|---:|---:|---:|');
+    console.log(`\n${label}`);
+    console.log('| variant | req/s | p50 ms | p99 ms | × bare req/s | × bare p99 |');
+    console.log('|---|---:|---:|---:|---:|---:|');
     for (const r of rows) {
-      console.log(`| ${r.variant} | ${r.rps.toFixed(0)} | ${r.p99} | ${r.ratio?.toFixed(2)} | ${r.p99Ratio?.toFixed(2)} |`);
+      console.log(`| ${r.variant} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.ratio?.toFixed(2)} | ${r.p99Ratio?.toFixed(2)} |`);
     }
     console.log(
       `1-min load average ${load.before.toFixed(2)} → ${load.after.toFixed(2)}${stats.journal ? `; SQLite journal_mode ${stats.journal}` : ''}`,

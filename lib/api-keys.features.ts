@@ -1,5 +1,6 @@
 import { adminFeature } from './admin/admin.feature.js';
 import type { ApiKeysFeature } from './api-keys.feature.js';
+import { cacheFeature } from './cache/cache.feature.js';
 import { changesFeature } from './changes/changes.feature.js';
 import { childrenFeature } from './children/children.feature.js';
 import { keysFeature } from './keys/keys.feature.js';
@@ -12,10 +13,14 @@ import { secretsFeature } from './secrets/secrets.feature.js';
 /**
  * Every feature of the module, in the order their change hooks run (the audit writer, when
  * present, comes before the event publisher). `ApiKeysModule` is assembled from this list.
+ * The cache comes right after the keys: its ApiKeyLookup provider replaces the keys feature's
+ * (a later provider of a token wins), and its eviction runs before the events go out, so an
+ * event handler that verifies the key already sees the change.
  * @internal
  */
 export const FEATURES: readonly ApiKeysFeature[] = [
   keysFeature,
+  cacheFeature,
   quotasFeature,
   rbacFeature,
   childrenFeature,

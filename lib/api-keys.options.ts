@@ -11,6 +11,7 @@ import { systemClock, type ApiKeysClock } from './interfaces/clock.interface.js'
 import type { ApiKeyEvent } from './interfaces/api-key-event.interface.js';
 import type { FailedAttemptsOptions, RateLimitRule, RateLimitStorage } from './interfaces/quota.interface.js';
 import { RUNTIME_OPTION_NAMES } from './api-keys.features.js';
+import { resolveCacheOptions, type ResolvedCacheOptions } from './cache/cache.options.js';
 import { checkRateLimits } from './keys/api-key-input.js';
 import { KEY_PREFIX_PATTERN } from './keys/key-format.js';
 import { resolveMaxKeysPerOwner } from './owners/owners.options.js';
@@ -28,6 +29,8 @@ export interface ResolvedApiKeysOptions {
   pepper: ApiKeysModuleOptions['pepper'];
   legacyKeyPattern?: RegExp;
   sources: KeySource[];
+  /** The key cache, or false when it is off. */
+  cache: ResolvedCacheOptions | false;
   lastUsedWriteIntervalMs: number;
   storeTimeoutMs: number;
   defaultRateLimits: RateLimitRule[];
@@ -96,6 +99,7 @@ export function resolveOptions(
     pepper: options.pepper,
     legacyKeyPattern: options.legacyKeyPattern,
     sources: options.sources?.length ? options.sources : DEFAULT_SOURCES,
+    cache: resolveCacheOptions(options.cache),
     lastUsedWriteIntervalMs: positive('lastUsedWriteIntervalMs', options.lastUsedWriteIntervalMs, DEFAULT_LAST_USED_WRITE_INTERVAL_MS),
     storeTimeoutMs: positive('storeTimeoutMs', options.storeTimeoutMs, DEFAULT_STORE_TIMEOUT_MS),
     defaultRateLimits: checkRateLimits('defaultRateLimits', options.defaultRateLimits) ?? [],

@@ -6,6 +6,7 @@ import {
   API_KEYS_RESOLVED_OPTIONS,
 } from './api-keys.internal-constants.js';
 import { API_KEYS_MODULE_OPTIONS } from './api-keys.module-definition.js';
+import { ApiKeysInvalidationBus } from './interfaces/invalidation-bus.interface.js';
 
 /** Token of the DataSource the library uses (the one named by the `dataSource` option). */
 export const getApiKeysDataSourceToken = () => API_KEYS_DATA_SOURCE;
@@ -28,3 +29,7 @@ export const InjectApiKeysFailedAttempts = () => Inject(API_KEYS_FAILED_ATTEMPTS
 export const getApiKeysModuleOptionsToken = () => API_KEYS_MODULE_OPTIONS;
 /** Injects the runtime options as given (before defaults). */
 export const InjectApiKeysModuleOptions = () => Inject(API_KEYS_MODULE_OPTIONS);
+/** Token of the cache invalidation bus (the `cache.bus` option, else the in-process default). */
+export const getApiKeysInvalidationBusToken = () => ApiKeysInvalidationBus;
+/** Injects the cache invalidation bus, e.g. to publish an invalidation of your own. */
+export const InjectApiKeysInvalidationBus = () => Inject(ApiKeysInvalidationBus);

@@ -15,6 +15,8 @@ export {
   InjectApiKeysDataSource,
   InjectApiKeysOptions,
   InjectApiKeysRateLimitStorage,
+  getApiKeysInvalidationBusToken,
+  InjectApiKeysInvalidationBus,
 } from './api-keys.tokens.js';
 
 export type * from './interfaces/api-keys-options.interface.js';
@@ -22,6 +24,7 @@ export type * from './interfaces/api-key-principal.interface.js';
 export type * from './interfaces/verify-result.interface.js';
 export type * from './interfaces/api-key-event.interface.js';
 export type * from './interfaces/clock.interface.js';
+export { ApiKeysInvalidationBus, type ApiKeysInvalidation, type ApiKeysCacheOptions } from './interfaces/invalidation-bus.interface.js';
 export { REFILL_INTERVALS } from './interfaces/quota.interface.js';
 export type * from './interfaces/quota.interface.js';
 export { API_KEY_STATUSES } from './interfaces/api-key.interface.js';
@@ -44,6 +47,14 @@ export { InMemoryRateLimitStorage } from './quotas/in-memory-rate-limit.storage.
 export type { FailedAttempts } from './quotas/failed-attempts.js';
 export { RedisThrottlerStorage, type RedisScriptClient, type RedisThrottlerStorageOptions } from './quotas/redis-throttler.storage.js';
 export { periodStart, nextPeriodStart } from './quotas/refill-period.js';
+export { InProcessInvalidationBus } from './cache/in-process-invalidation.bus.js';
+export {
+  RedisInvalidationBus,
+  DEFAULT_INVALIDATION_CHANNEL,
+  type RedisInvalidationBusOptions,
+  type RedisInvalidationClient,
+  type RedisInvalidationSubscriber,
+} from './cache/redis-invalidation.bus.js';
 export { grantCovers, grantsCover, satisfiesRequirement, PERMISSION_NAME_PATTERN } from './rbac/permission-matcher.js';
 
 export { ApiKeyGuard } from './guard/api-key.guard.js';

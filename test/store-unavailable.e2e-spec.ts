@@ -22,15 +22,38 @@ describe.each(PLATFORMS)('store unavailable on %s', (platform: Platform) => {
     const t = await createTestApp({ platform });
     try {
       const { key } = await t.apiKeys.create({ ownerId: 'acme' });
-      expect((await request(t.server).get('/demo/whoami').set('x-api-key', key)).status).toBe(200);
+      const cached = await t.apiKeys.create({ ownerId: 'acme' });
+      const credits = await t.apiKeys.create({ ownerId: 'acme', remaining: 10 });
+      expect((await request(t.server).get('/demo/whoami').set('x-api-key', cached.key)).status).toBe(200);
+      expect((await request(t.server).get('/demo/whoami').set('x-api-key', credits.key)).status).toBe(200);
       await t.dataSource.destroy();
+      // A key this instance has not verified yet needs the store.
       expectUnavailable(await request(t.server).get('/demo/whoami').set('x-api-key', key).timeout(10_000));
+      // A key with credits needs the store for its spend, cached or not.
+      expectUnavailable(await request(t.server).get('/demo/whoami').set('x-api-key', credits.key).timeout(10_000));
+      // A cached key without credits keeps verifying until its entry expires (SPEC §10).
+      const fromCache = await request(t.server).get('/demo/whoami').set('x-api-key', cached.key).timeout(10_000);
+      expect(fromCache.status).toBe(200);
+      expect(fromCache.body.id).toBe(cached.apiKey.id);
       // A malformed key needs no store: it still answers 401, not 503.
       const malformed = await request(t.server).get('/demo/whoami').set('x-api-key', `${key}x`);
       expect(malformed.status).toBe(401);
       expect(malformed.body.code).toBe('MALFORMED');
     } finally {
       await t.app.close().catch(() => undefined); // the DataSource is already gone
+      await t.database.drop();
+    }
+  });
+
+  it('with cache: false, every key answers 503 once the DataSource is destroyed', async () => {
+    const t = await createTestApp({ platform, options: { cache: false } });
+    try {
+      const { key } = await t.apiKeys.create({ ownerId: 'acme' });
+      expect((await request(t.server).get('/demo/whoami').set('x-api-key', key)).status).toBe(200);
+      await t.dataSource.destroy();
+      expectUnavailable(await request(t.server).get('/demo/whoami').set('x-api-key', key).timeout(10_000));
+    } finally {
+      await t.app.close().catch(() => undefined);
       await t.database.drop();
     }
   });

@@ -2,6 +2,7 @@ import type { ModuleMetadata, Type, CanActivate } from '@nestjs/common';
 import type { ApiKeysClock } from './clock.interface.js';
 import type { ApiKeyEvent } from './api-key-event.interface.js';
 import type { FailedAttemptsOptions, RateLimitRule, RateLimitStorage, RefillRule } from './quota.interface.js';
+import type { ApiKeysCacheOptions } from './invalidation-bus.interface.js';
 import type { SecretsOptions } from './secrets.interface.js';
 import type { VerificationLogOptions } from './usage.interface.js';
 
@@ -69,6 +70,13 @@ export interface ApiKeysModuleOptions {
   legacyKeyPattern?: RegExp;
   /** Where the guard looks for a key. Default: `x-api-key` header, then Bearer. */
   sources?: KeySource[];
+  /**
+   * The in-process cache of verified keys (SPEC §10): `{ ttlMs, maxEntries, negativeTtlMs,
+   * negativeMaxEntries, bus }` (defaults 10000 ms, 10000, 2000 ms, 10000, in-process bus), or
+   * `false` to read every key from the database. With several instances, pass
+   * `bus: new RedisInvalidationBus(redis)` so that a revocation reaches every instance.
+   */
+  cache?: ApiKeysCacheOptions | false;
   /** `lastUsedAt` is written at most once per this many ms per key. Default 60000. */
   lastUsedWriteIntervalMs?: number;
   /** A store call slower than this answers 503 STORE_UNAVAILABLE. Default 1000. */

@@ -1,16 +1,25 @@
+import { Logger } from '@nestjs/common';
 import { ApiKeyEntity } from '../entities/api-key.entity.js';
+import { REFILL_INTERVALS, type RefillInterval } from '../interfaces/quota.interface.js';
 import type { ApiKeyStore } from '../store/api-key.store.js';
-import { sqlDialectFor, type SqlDialect } from '../store/sql-dialect.js';
+import { sqlDialectFor, type RefillPeriods, type SqlDialect } from '../store/sql-dialect.js';
+import type { Deadline } from '../store/store-availability.js';
 import { nextPeriodStart, periodStart } from './refill-period.js';
 
+/** The columns credits are decided on. */
+type Credits = Pick<ApiKeyEntity, 'remaining' | 'refillAmount' | 'refillInterval' | 'lastRefillAt'>;
+
 /**
- * Credits of a key, always against the database (never a cache): a lazy refill at most once
- * per period (compare-and-swap on `last_refill_at`), then one atomic conditional decrement.
- * No read-then-write anywhere, so N concurrent calls on R credits admit exactly min(N, R).
+ * Credits of a key, always against the database (a cached row's `remaining` is only a hint):
+ * a lazy refill at most once per period (compare-and-swap on `last_refill_at`) and the
+ * decrement in ONE conditional statement on PostgreSQL and SQLite; MySQL/MariaDB refill first,
+ * then decrement. No read-then-write anywhere, so N concurrent calls on R credits admit
+ * exactly min(N, R).
  * @internal
  */
 export class CreditLedger {
   private dialectInstance: SqlDialect | undefined;
+  private readonly logger = new Logger('ApiKeys');
 
   constructor(private readonly store: ApiKeyStore) {}
 
@@ -20,22 +29,38 @@ export class CreditLedger {
   }
 
   /** Whether the key's refill has a period it has not been applied to yet. */
-  refillDue(key: ApiKeyEntity, now: number): boolean {
+  refillDue(key: Credits, now: number): boolean {
     if (key.refillInterval === null || key.refillAmount === null) return false;
     return key.lastRefillAt === null || key.lastRefillAt < periodStart(key.refillInterval, now);
   }
 
   /** The balance the key would have after a due refill, without writing anything. */
-  balanceWithRefill(key: ApiKeyEntity, now: number): number | null {
+  balanceWithRefill(key: Credits, now: number): number | null {
     if (key.remaining === null) return null;
     return this.refillDue(key, now) ? Math.max(key.remaining, key.refillAmount!) : key.remaining;
+  }
+
+  /**
+   * The balance with a due refill, read from the store now (a dry run or a cost of 0 decides
+   * nothing on a cached row); null for an unlimited key.
+   */
+  async currentBalance(key: ApiKeyEntity, now: number): Promise<number | null> {
+    const stored = await this.store.writes.write(() =>
+      this.store.dataSource
+        .getRepository(ApiKeyEntity)
+        .createQueryBuilder('k')
+        .select(['k.id', 'k.remaining', 'k.refillAmount', 'k.refillInterval', 'k.lastRefillAt'])
+        .where('k.id = :id', { id: key.id })
+        .getOne(),
+    );
+    return this.balanceWithRefill(stored ?? key, now);
   }
 
   /**
    * Applies a due refill: `remaining` becomes `refill.amount` unless it is larger, and the
    * period is claimed so that concurrent callers at the boundary refill exactly once.
    */
-  async refill(key: ApiKeyEntity, now: number): Promise<void> {
+  async refill(key: Credits & { id: string }, now: number): Promise<void> {
     const period = periodStart(key.refillInterval!, now);
     await this.store.writes.write(() =>
       this.store.dataSource
@@ -48,13 +73,55 @@ export class CreditLedger {
     );
   }
 
-  /** Takes `cost` credits; the new balance, or null when the key lacks them (or no longer holds the balance). */
-  spend(keyId: string, cost: number): Promise<number | null> {
-    return this.store.writes.write(() => this.dialect.spendCredits(keyId, cost));
+  /**
+   * Takes `cost` credits, applying a due refill first: the new balance, or null when nothing
+   * was taken (too few credits, revoked, or the balance moved to a successor). One statement on
+   * PostgreSQL and SQLite; on MySQL/MariaDB a refill the row says is due goes first (a cached
+   * row never claims a refill too few: `last_refill_at` only grows), then the spend — unless
+   * the caller gave up meanwhile.
+   */
+  async spend(key: ApiKeyEntity, cost: number, now: number, deadline?: Deadline): Promise<number | null> {
+    if (!this.dialect.refillsWithSpend && this.refillDue(key, now)) {
+      await this.refill(key, now);
+      if (deadline?.expired) return null;
+    }
+    return this.store.writes.write(() => this.dialect.spendCredits(key.id, cost, refillPeriods(now)));
+  }
+
+  /**
+   * After a denied spend: applies a refill that is due (the one-statement spend wrote nothing,
+   * its refill included) and answers the balance, so a denial reports what the key holds.
+   */
+  async refillAfterDenial(key: ApiKeyEntity, now: number): Promise<number | undefined> {
+    if (key.remaining === null) return undefined;
+    if (!this.refillDue(key, now)) return key.remaining;
+    await this.refill(key, now);
+    return this.balanceWithRefill(key, now)!;
+  }
+
+  /** Puts back credits taken by a call its caller had already given up on (answered 503). */
+  giveBack(keyId: string, cost: number): void {
+    this.store.writes
+      .write(() =>
+        this.store.dataSource
+          .createQueryBuilder()
+          .update(ApiKeyEntity)
+          .set({ remaining: () => 'remaining + :cost' })
+          .where('id = :id AND remaining IS NOT NULL', { id: keyId, cost })
+          .execute(),
+      )
+      .catch((error) => this.logger.warn(`Could not give back ${cost} credits of key ${keyId}: ${(error as Error).message}`));
   }
 
   /** How long until a refill brings credits back; undefined without a refill. */
   retryAfterMs(key: ApiKeyEntity, now: number): number | undefined {
     return key.refillInterval ? nextPeriodStart(key.refillInterval, now) - now : undefined;
   }
+}
+
+/** The start of the period holding `now`, for each refill interval. */
+function refillPeriods(now: number): RefillPeriods {
+  const periods = {} as Record<RefillInterval, number>;
+  for (const interval of REFILL_INTERVALS) periods[interval] = periodStart(interval, now);
+  return periods;
 }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ApiKeysClock } from '../interfaces/clock.interface.js';
 import type { FailedAttemptsOptions, RateLimitStorage, RateLimitStorageRecord } from '../interfaces/quota.interface.js';
 import { sha256Hex } from '../keys/key-hasher.js';
+import { LruTtlCache } from '../cache/lru-cache.js';
 import { counterKey } from './counter-key.js';
 import { ExpiringMap } from './expiring-map.js';
 import { InMemoryRateLimitStorage } from './in-memory-rate-limit.storage.js';
@@ -38,8 +39,11 @@ export class FailedAttempts {
   private readonly counts: ExpiringMap<{ hits: number; expiresAt: number }>;
   /** Attempts counted before their lookup and not yet settled, per client. */
   private readonly inFlight = new Map<string, number>();
-  /** SHA-256 of keys verified valid here, oldest first (insertion order). */
-  private readonly knownValid = new Map<string, true>();
+  /**
+   * SHA-256 of keys verified valid here, the least recently verified evicted first (a Map
+   * evicting its first key walks every deleted slot again: quadratic under many distinct keys).
+   */
+  private readonly knownValid = new LruTtlCache<string, true>(MAX_REMEMBERED_KEYS);
   private readonly local: RateLimitStorage;
   private readonly logger = new Logger('ApiKeys');
   private sharedDown = false;
@@ -56,7 +60,7 @@ export class FailedAttempts {
 
   /** Counts an attempt of `client` with `rawKey` before its lookup, or says how long to wait. */
   begin(client: string, rawKey: string): FailedAttemptGate {
-    if (this.knownValid.has(sha256Hex(rawKey))) return { retryAfterMs: 0, attempt: BYPASS };
+    if (this.knownValid.get(sha256Hex(rawKey), 0)) return { retryAfterMs: 0, attempt: BYPASS };
     const now = this.clock.now();
     const recorded = this.counts.get(client, now);
     const pending = this.inFlight.get(client) ?? 0;
@@ -85,10 +89,7 @@ export class FailedAttempts {
   }
 
   rememberValid(rawKey: string): void {
-    const hash = sha256Hex(rawKey);
-    this.knownValid.delete(hash);
-    this.knownValid.set(hash, true);
-    if (this.knownValid.size > MAX_REMEMBERED_KEYS) this.knownValid.delete(this.knownValid.keys().next().value!);
+    this.knownValid.set(sha256Hex(rawKey), true, Number.POSITIVE_INFINITY, 0);
   }
 
   private async recordFailure(client: string): Promise<void> {

@@ -1,5 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { ApiKeyEntity } from '../entities/api-key.entity.js';
+import { REFILL_INTERVALS, type RefillInterval } from '../interfaces/quota.interface.js';
+
+/** The start of the UTC period holding "now", per refill interval (SPEC §11). @internal */
+export type RefillPeriods = Record<RefillInterval, number>;
 
 /**
  * The SQL that differs between databases, in one place (DESIGN rule 11). Today: spending
@@ -9,10 +13,16 @@ import { ApiKeyEntity } from '../entities/api-key.entity.js';
  */
 export interface SqlDialect {
   /**
-   * Takes `cost` credits from a key that still holds its balance (not rotated away) and has
-   * at least `cost`. Answers the new balance, or null when nothing was taken.
+   * Whether `spendCredits` applies a due refill in the same statement (PostgreSQL, SQLite).
+   * When false (MySQL/MariaDB) the caller refills first.
    */
-  spendCredits(keyId: string, cost: number): Promise<number | null>;
+  readonly refillsWithSpend: boolean;
+  /**
+   * Takes `cost` credits from an unrevoked key that still holds its balance (not rotated
+   * away) and has at least `cost` — after a due refill when `refillsWithSpend`. Answers the
+   * new balance, or null when nothing was taken (a due refill included).
+   */
+  spendCredits(keyId: string, cost: number, periods: RefillPeriods): Promise<number | null>;
 }
 
 /** The SQL families the library supports. @internal */
@@ -79,7 +89,7 @@ export function sqlDialectFor(dataSource: DataSource): SqlDialect {
   const family = sqlFamilyOf(dataSource.options.type);
   const table = qualifiedTable(dataSource, ApiKeyEntity);
   if (family === 'mysql') return new MySqlDialect(dataSource, table);
-  return new ReturningDialect(dataSource, table, (n) => bindParameter(family, n));
+  return new ReturningDialect(dataSource, table, family);
 }
 
 async function runStructured(dataSource: DataSource, sql: string, parameters: unknown[]) {
@@ -91,20 +101,55 @@ async function runStructured(dataSource: DataSource, sql: string, parameters: un
   }
 }
 
-/** PostgreSQL and SQLite: `UPDATE … RETURNING`. */
+/**
+ * PostgreSQL and SQLite: the refill check, the refill and the spend in one `UPDATE … RETURNING`.
+ * The refill is due when the row's interval has a period start after its `last_refill_at`
+ * (read from the row itself, so a stale cached row cannot mislead it); then the balance is
+ * `max(remaining, refill_amount)` and `last_refill_at` moves to the period (the compare-and-swap
+ * of SPEC §11: the row lock makes concurrent callers at a boundary see the first one's claim).
+ * The spend needs that balance ≥ cost, else nothing is written, refill included.
+ */
 class ReturningDialect implements SqlDialect {
+  readonly refillsWithSpend = true;
+  private readonly sql: string;
+  private readonly order: Array<'cost' | 'id' | RefillInterval>;
+
   constructor(
     private readonly dataSource: DataSource,
-    private readonly table: string,
-    private readonly param: (n: number) => string,
-  ) {}
+    table: string,
+    family: SqlFamily,
+  ) {
+    // Named values to bind parameters: PostgreSQL numbers each once and reuses it; SQLite's `?`
+    // takes one value per use.
+    const order: Array<'cost' | 'id' | RefillInterval> = [];
+    const bind = (name: 'cost' | 'id' | RefillInterval) => {
+      if (family === 'postgres') {
+        const index = order.indexOf(name);
+        if (index >= 0) return `$${index + 1}`;
+      }
+      order.push(name);
+      return bindParameter(family, order.length);
+    };
+    const period = () =>
+      `CASE "refill_interval" ${REFILL_INTERVALS.map((interval) => `WHEN '${interval}' THEN CAST(${bind(interval)} AS BIGINT)`).join(' ')} END`;
+    const due = () =>
+      `("refill_amount" IS NOT NULL AND "refill_interval" IS NOT NULL AND ("last_refill_at" IS NULL OR "last_refill_at" < ${period()}))`;
+    const balance = () => `CASE WHEN ${due()} AND "remaining" < "refill_amount" THEN "refill_amount" ELSE "remaining" END`;
+    this.sql =
+      `UPDATE ${table} SET "remaining" = ${balance()} - ${bind('cost')}, ` +
+      `"last_refill_at" = CASE WHEN ${due()} THEN ${period()} ELSE "last_refill_at" END ` +
+      `WHERE "id" = ${bind('id')} AND "remaining" IS NOT NULL AND "revoked_at" IS NULL AND "rotation_grace_ends_at" IS NULL ` +
+      `AND ${balance()} >= ${bind('cost')} RETURNING "remaining"`;
+    this.order = order;
+  }
 
-  async spendCredits(keyId: string, cost: number): Promise<number | null> {
-    const p = this.param;
-    const sql =
-      `UPDATE ${this.table} SET "remaining" = "remaining" - ${p(1)} ` +
-      `WHERE "id" = ${p(2)} AND "remaining" >= ${p(3)} AND "rotation_grace_ends_at" IS NULL RETURNING "remaining"`;
-    const result = await runStructured(this.dataSource, sql, [cost, keyId, cost]);
+  async spendCredits(keyId: string, cost: number, periods: RefillPeriods): Promise<number | null> {
+    const values = { cost, id: keyId, ...periods };
+    const result = await runStructured(
+      this.dataSource,
+      this.sql,
+      this.order.map((name) => values[name]),
+    );
     const row = (result.records as Array<{ remaining: string | number }>)[0];
     return row ? Number(row.remaining) : null;
   }
@@ -113,9 +158,11 @@ class ReturningDialect implements SqlDialect {
 /**
  * MySQL/MariaDB have no `UPDATE … RETURNING` (MariaDB only from 13.0): the new balance is
  * routed through `LAST_INSERT_ID(expr)`, which the server reports back as this statement's
- * insert id on the same connection.
+ * insert id on the same connection. The refill is the caller's statement before it.
  */
 class MySqlDialect implements SqlDialect {
+  readonly refillsWithSpend = false;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly table: string,
@@ -124,7 +171,7 @@ class MySqlDialect implements SqlDialect {
   async spendCredits(keyId: string, cost: number): Promise<number | null> {
     const sql =
       `UPDATE ${this.table} SET \`remaining\` = LAST_INSERT_ID(\`remaining\` - ?) ` +
-      'WHERE `id` = ? AND `remaining` >= ? AND `rotation_grace_ends_at` IS NULL';
+      'WHERE `id` = ? AND `remaining` >= ? AND `revoked_at` IS NULL AND `rotation_grace_ends_at` IS NULL';
     const result = await runStructured(this.dataSource, sql, [cost, keyId, cost]);
     const header = result.raw as { affectedRows?: number; insertId?: number | string };
     return header.affectedRows === 1 ? Number(header.insertId) : null;

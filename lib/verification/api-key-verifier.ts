@@ -24,6 +24,13 @@ import { VERIFY_MESSAGES } from './verify-codes.js';
 const MAX_LINEAGE_DEPTH = 8;
 /** Times a spend is retried on a successor when a rotation moved the balance meanwhile. */
 const MAX_SPEND_ATTEMPTS = 3;
+/**
+ * Times a verify reads its rows again because a change committed while it ran (a cache only):
+ * the last read comes from the store, past the evicted rows, so it is as fresh as any.
+ */
+const MAX_READS = 3;
+/** What verifyStored answers when a change committed after its rows were read: read them again. */
+const STALE = Symbol('stale');
 
 /**
  * The verification of SPEC §6, start to end, in its one fixed order:
@@ -55,10 +62,12 @@ export class ApiKeyVerifier {
     const seen: Progress = { spent: 0 };
     if (!this.format.parse(raw)) return this.finish(failure('MALFORMED'), seen, options);
     const candidates = this.hasher.candidates(raw);
-    const result = await withStoreDeadline(
-      (deadline) => this.verifyStored(candidates, cost, options, deadline, seen),
-      this.options.storeTimeoutMs,
-    );
+    const result = await withStoreDeadline(async (deadline) => {
+      for (let read = 1; ; read++) {
+        const outcome = await this.verifyStored(candidates, cost, options, deadline, seen, read < MAX_READS);
+        if (outcome !== STALE) return outcome;
+      }
+    }, this.options.storeTimeoutMs);
     return this.finish(result, seen, options);
   }
 
@@ -82,7 +91,12 @@ export class ApiKeyVerifier {
     options: VerifyOptions,
     deadline: Deadline,
     seen: Progress,
-  ): Promise<VerifyResult> {
+    staleRetry: boolean,
+  ): Promise<VerifyResult | typeof STALE> {
+    // Rows may come from the cache: a change that commits after they were read and before
+    // anything is consumed sends the verify back to read them again (a revoke is never
+    // answered VALID by a verify that was in flight when it committed).
+    const stamp = this.lookup.stamp?.();
     const found = await this.lookup.findByHashes(candidates.map((c) => c.hash));
     if (!found || (options.ownerId !== undefined && found.ownerId !== options.ownerId)) return failure('NOT_FOUND');
     seen.key = found;
@@ -97,6 +111,7 @@ export class ApiKeyVerifier {
     const now = this.options.clock.now();
     const code = this.check(chain, grants, now, options);
     if (code) return this.denial(code, options);
+    if (staleRetry && stamp !== undefined && this.lookup.changedSince!(stamp)) return STALE;
 
     const result: VerifyResult = { valid: true, code: 'VALID', message: VERIFY_MESSAGES.VALID };
     if (deadline.expired) return result; // the caller already answered 503: consume nothing
@@ -109,22 +124,32 @@ export class ApiKeyVerifier {
 
     if (budget.remaining !== null) {
       if (options.dryRun || cost === 0) {
-        const balance = this.ledger.balanceWithRefill(budget, now)!;
-        if (balance < cost) return this.usageExceeded(budget, now, balance);
-        result.remaining = balance;
+        // A cached row's balance is only a hint: with a cache, the store says what it is.
+        const balance = stamp !== undefined ? await this.ledger.currentBalance(budget, now) : this.ledger.balanceWithRefill(budget, now)!;
+        if (balance !== null) {
+          if (balance < cost) return this.usageExceeded(budget, now, balance);
+          result.remaining = balance;
+        }
       } else {
         for (let attempt = 1; ; attempt++) {
-          if (this.ledger.refillDue(budget, now)) await this.ledger.refill(budget, now);
           if (deadline.expired) return result;
-          const balance = await this.ledger.spend(budget.id, cost);
+          // One conditional statement (with a due refill, where the database allows it): the
+          // only place credits are decided.
+          const balance = await this.ledger.spend(budget, cost, now, deadline);
+          if (deadline.expired) {
+            // The caller already answered 503: a credit taken after it is given back.
+            if (balance !== null) this.ledger.giveBack(budget.id, cost);
+            return result;
+          }
           if (balance !== null) {
             result.remaining = balance;
             seen.spent = cost;
             break;
           }
-          // Nothing taken: too few credits, or a rotation moved the balance to a successor
-          // meanwhile (or ended a child's parent); the chain is read again (from the store, past
-          // any cache) and checked, so a denial reports the balance as it is (SPEC §11).
+          // Nothing taken: too few credits, the key changed (revoked, made unlimited), or a
+          // rotation moved the balance to a successor meanwhile (or ended a child's parent); the
+          // chain is read again (from the store, past any cache) and checked, so a denial
+          // reports the balance as it is (SPEC §11).
           const fresh = await this.store.findById(found.id);
           const reloaded = fresh ? await this.loadChain(fresh, this.store) : null;
           if (!reloaded) return this.usageExceeded(budget, now);
@@ -132,8 +157,14 @@ export class ApiKeyVerifier {
           grants = grantsOf(reloaded);
           const recheck = this.check(reloaded, grants, now, options);
           if (recheck) return this.denial(recheck, options);
-          if (next.id === budget.id || attempt >= MAX_SPEND_ATTEMPTS) return this.usageExceeded(next, now, next.remaining ?? undefined);
           chain = reloaded;
+          if (next.remaining === null) {
+            seen.effective = next; // made unlimited meanwhile
+            break;
+          }
+          if (next.id === budget.id || attempt >= MAX_SPEND_ATTEMPTS) {
+            return this.usageExceeded(next, now, await this.ledger.refillAfterDenial(next, now));
+          }
           budget = seen.effective = next;
         }
       }
@@ -213,10 +244,14 @@ export class ApiKeyVerifier {
   }
 
   private upgradeHash(key: ApiKeyEntity, current: HashCandidate): void {
-    this.store.rehash(key.id, key.hash, current.hash, current.version).catch((error) => {
-      // The code only: a driver's message (e.g. a duplicate entry) can quote the hash.
-      this.logger.warn(`Could not upgrade the hash of key ${key.id}: ${(error as { code?: string }).code ?? (error as Error).name}`);
-    });
+    this.store
+      .rehash(key.id, key.hash, current.hash, current.version)
+      .catch((error) => {
+        // The code only: a driver's message (e.g. a duplicate entry) can quote the hash.
+        this.logger.warn(`Could not upgrade the hash of key ${key.id}: ${(error as { code?: string }).code ?? (error as Error).name}`);
+      })
+      // A cached row still holds the old hash (and would ask for this upgrade on every verify).
+      .finally(() => this.lookup.evict?.([key.id]));
   }
 }
 
