@@ -25,7 +25,9 @@ async function grantedNames(ds: DataSource, keyId: string): Promise<string[]> {
 describe('ApiKeyService under concurrency', () => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await createTestApp({ options: { lastUsedWriteIntervalMs: 3_600_000 } });
+    // Writes under contention, not deadlines (those have their own suites): a loaded machine may
+    // queue a transaction past the default 1 s.
+    t = await createTestApp({ options: { lastUsedWriteIntervalMs: 3_600_000, storeTimeoutMs: 15_000 } });
   });
   afterEach(() => t.close());
 
