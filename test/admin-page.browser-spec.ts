@@ -971,6 +971,16 @@ describe('admin page screenshots for the README (docs/)', () => {
     await expect(ids.count()).resolves.toBe(1);
     await page.screenshot({ path: file, fullPage: true, mask: [ids], maskColor: '#e6e9ed' });
     expect(statSync(file).size).toBeGreaterThan(10_000);
+
+    // The log pages with the API's cursor: ten more, older ones, on each click.
+    const log = page.getByRole('table', { name: 'Recent verifications of billing-sync' });
+    const first = await cellTexts(log);
+    expect(first).toHaveLength(10);
+    await page.getByRole('button', { name: 'Show older verifications' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="verifications"] tbody tr').length === 20);
+    const both = await cellTexts(log);
+    expect(both.slice(0, 10)).toEqual(first);
+    expect(Date.parse(both[10][0])).toBeLessThanOrEqual(Date.parse(first[9][0]));
     expect(unexpectedErrors(browser.errors, [AUDIT_ROUTE_MISSING])).toEqual([]);
   });
 
