@@ -20,7 +20,7 @@ export interface BrowserSession {
   context: BrowserContext;
   /** Every URL any page of the context requested, in order. */
   requests: string[];
-  /** Console errors and uncaught page errors, as text. */
+  /** Console errors (with the URL they concern, when there is one) and uncaught page errors, as text. */
   errors: string[];
   newPage(): Promise<Page>;
   close(): Promise<void>;
@@ -45,7 +45,9 @@ export async function launchBrowser(options: { viewport?: { width: number; heigh
   const errors: string[] = [];
   context.on('request', (request) => requests.push(request.url()));
   context.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
+    // The URL says which request a "Failed to load resource" note is about.
+    const url = message.location().url;
+    if (message.type() === 'error') errors.push(url ? `${message.text()} (${url})` : message.text());
   });
   context.on('weberror', (error) => errors.push(String(error.error())));
   return {

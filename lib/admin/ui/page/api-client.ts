@@ -1,4 +1,15 @@
-import type { CreateKeyBody, IssuedKey, KeyPage, KeyStatus, PageContext, WireApiKey } from './api-types.js';
+import type {
+  AuditEventPage,
+  CreateKeyBody,
+  IssuedKey,
+  KeyPage,
+  KeyStatus,
+  PageContext,
+  UsageGranularity,
+  UsageSeries,
+  VerificationLogPage,
+  WireApiKey,
+} from './api-types.js';
 
 /** An answer of the admin API other than 2xx, carrying the API's own `message` and `code`. */
 export class ApiError extends Error {
@@ -60,6 +71,25 @@ export class ApiClient {
 
   revokeKey(id: string): Promise<WireApiKey> {
     return this.request('POST', `keys/${encodeURIComponent(id)}/revoke`, { body: {} });
+  }
+
+  /** A key's usage series; the server picks the period (24 hours of hours, 30 days of days, up to now). */
+  keyUsage(id: string, granularity: UsageGranularity): Promise<UsageSeries> {
+    return this.request('GET', `keys/${encodeURIComponent(id)}/usage`, { params: { granularity } });
+  }
+
+  /** A key's most recent verifications, newest first. */
+  keyVerifications(id: string, query: { limit: number; cursor?: string }): Promise<VerificationLogPage> {
+    const params: Record<string, string> = { limit: String(query.limit) };
+    if (query.cursor) params.cursor = query.cursor;
+    return this.request('GET', `keys/${encodeURIComponent(id)}/verifications`, { params });
+  }
+
+  /** A key's audit events, newest first (404 where the server has no audit trail). */
+  auditEvents(query: { keyId: string; limit: number; cursor?: string }): Promise<AuditEventPage> {
+    const params: Record<string, string> = { keyId: query.keyId, limit: String(query.limit) };
+    if (query.cursor) params.cursor = query.cursor;
+    return this.request('GET', 'audit-events', { params });
   }
 
   private async request<T>(method: string, path: string, init: { params?: Record<string, string>; body?: object } = {}): Promise<T> {

@@ -63,3 +63,58 @@ export interface CreateKeyBody {
   expiresAt?: string;
   remaining?: number;
 }
+
+/** One bucket of `GET keys/:id/usage` (every bucket of the period is present, empty ones with zeros). */
+export interface UsageBucket {
+  /** The bucket's start (UTC). */
+  at: string;
+  total: number;
+  valid: number;
+  /** Verifications per outcome code; codes that did not occur are absent. */
+  byCode: Record<string, number>;
+  /** Credits spent in the bucket. */
+  spent: number;
+}
+
+export type UsageGranularity = 'hour' | 'day';
+
+export interface UsageSeries {
+  granularity: UsageGranularity;
+  /** Oldest first. */
+  buckets: UsageBucket[];
+}
+
+/** One entry of `GET keys/:id/verifications`, newest first. */
+export interface VerificationLogEntry {
+  at: string;
+  code: string;
+  cost: number;
+  ip?: string;
+  tags?: string[];
+}
+
+export interface VerificationLogPage {
+  items: VerificationLogEntry[];
+  nextCursor: string | null;
+}
+
+/**
+ * One entry of `GET audit-events` (SPEC §8): `at` is the time of the change; `createdAt` is
+ * read too, should a server name it so.
+ */
+export interface AuditEvent {
+  id: string;
+  action: string;
+  actorId: string;
+  keyId?: string | null;
+  ownerId?: string | null;
+  at?: string;
+  createdAt?: string;
+  ip?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+export interface AuditEventPage {
+  items: AuditEvent[];
+  nextCursor: string | null;
+}

@@ -32,6 +32,26 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return element;
 }
 
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/**
+ * Creates an SVG element (charts are drawn with these; no markup strings). Attributes are
+ * presentation attributes and classes, never `style`, which the CSP would refuse.
+ */
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string | number> = {},
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
+  const element = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === 'style' || name.startsWith('on')) throw new TypeError(`${name} is not allowed`);
+    element.setAttribute(name, String(value));
+  }
+  append(element, ...children);
+  return element;
+}
+
 /** Appends children, strings as text nodes. */
 export function append(parent: Node, ...children: Child[]): void {
   for (const child of children) {

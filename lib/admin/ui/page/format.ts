@@ -39,3 +39,25 @@ export function formatDuration(ms: number): string {
   if (Number.isInteger(hours)) return hours === 1 ? '1 hour' : `${hours} hours`;
   return `${Math.round(ms / 60_000)} minutes`;
 }
+
+const utcHour = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZone: 'UTC',
+});
+const utcDay = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+
+/** A usage bucket's start: "May 12, 09:00" for an hour, "May 12" for a day (buckets are UTC). */
+export function formatBucket(iso: string, granularity: 'hour' | 'day'): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return (granularity === 'hour' ? utcHour : utcDay).format(date);
+}
+
+/** "1 verification", "3 verifications". */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count.toLocaleString()} ${count === 1 ? one : many}`;
+}

@@ -2,9 +2,9 @@ import type { WireApiKey } from './api-types.js';
 import type { PageServices } from './page-services.js';
 
 /**
- * One panel of a key's details. Each panel is its own module listed in key-panels.ts;
- * usage charts (24 h hourly, 30 days daily), recent verifications and the key's audit events
- * join as panels once the admin API serves them.
+ * One panel of a key's details (overview, usage, recent verifications, audit events). Each
+ * panel is its own module listed in key-panels.ts. A panel that loads from the API returns at
+ * once with a loading state (async-panel.ts), so one slow route never holds the others back.
  */
 export interface KeyPanel {
   title: string;

@@ -1,0 +1,61 @@
+import { ApiError } from './api-client.js';
+import type { AuditEvent } from './api-types.js';
+import { asyncPanel } from './async-panel.js';
+import { h } from './dom.js';
+import { formatDate, keyName } from './format.js';
+import type { KeyPanel } from './key-panel.js';
+import { olderButton, recordsTable, type Cell } from './records-table.js';
+
+const PAGE_SIZE = 10;
+const COLUMNS = ['Time', 'Action', 'Actor', 'Address', 'Details'] as const;
+
+function cells(event: AuditEvent): Cell[] {
+  const at = event.at ?? event.createdAt ?? null;
+  const details = event.details && Object.keys(event.details).length > 0 ? JSON.stringify(event.details) : null;
+  return [
+    at ? h('time', { datetime: at }, formatDate(at, '')) : 'unknown',
+    h('code', {}, event.action),
+    event.actorId,
+    event.ip ? h('code', {}, event.ip) : 'none',
+    details ? h('code', { class: 'audit-details' }, details) : 'none',
+  ];
+}
+
+/**
+ * Who changed the key, when and how (`GET audit-events?keyId=`). A server without the audit
+ * route answers 404: the panel says the trail is not available rather than show an error.
+ */
+export const auditPanel: KeyPanel = {
+  title: 'Audit events',
+  render(key, services) {
+    return asyncPanel('audit events', services, async () => {
+      let page;
+      try {
+        page = await services.api.auditEvents({ keyId: key.id, limit: PAGE_SIZE });
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) {
+          return [h('p', { class: 'hint', 'data-testid': 'audit-unavailable' }, 'Audit trail not available on this server.')];
+        }
+        throw error;
+      }
+      if (page.items.length === 0) {
+        return [h('p', { class: 'hint', 'data-testid': 'audit-empty' }, 'No audit events for this key.')];
+      }
+      const { table, add } = recordsTable(`Audit events of ${keyName(key)}`, COLUMNS, 'audit-events');
+      add(page.items.map(cells));
+      let cursor = page.nextCursor;
+      const more = olderButton(
+        'Show older events',
+        async () => {
+          const next = await services.api.auditEvents({ keyId: key.id, limit: PAGE_SIZE, cursor: cursor ?? undefined });
+          add(next.items.map(cells));
+          cursor = next.nextCursor;
+          more.hidden = cursor === null;
+        },
+        (message) => services.showError(message),
+      );
+      more.hidden = cursor === null;
+      return [h('p', { class: 'hint' }, 'Changes to this key, newest first.'), h('div', { class: 'table-scroll' }, table), more];
+    });
+  },
+};
