@@ -15,6 +15,7 @@ import { ListApiKeysQueryDto } from './dto/list-api-keys.query.dto.js';
 import { RevokeManyDto } from './dto/revoke-many.dto.js';
 import { RotateApiKeyDto } from './dto/rotate-api-key.dto.js';
 import { UpdateApiKeyDto } from './dto/update-api-key.dto.js';
+import { AdminGrantCheck } from './grant-check.js';
 import { OwnerScope } from './owner-scope.js';
 import { ParseKeyIdPipe } from './parse-key-id.pipe.js';
 
@@ -27,6 +28,7 @@ import { ParseKeyIdPipe } from './parse-key-id.pipe.js';
 export class KeysAdminController {
   constructor(
     private readonly apiKeys: ApiKeyService,
+    private readonly grants: AdminGrantCheck,
     @Inject(API_KEYS_RESOLVED_OPTIONS) private readonly options: ResolvedApiKeysOptions,
   ) {}
 
@@ -41,7 +43,7 @@ export class KeysAdminController {
     scope.rejectServerSetFields(body);
     const ownerId = scope.ownerFor(body.ownerId);
     if (!ownerId) throw ApiKeyValidationError.field('ownerId', 'ownerId is required');
-    await this.checkGrants(scope, body.permissions, body.roles);
+    await this.grants.check(scope, body.permissions, body.roles);
     const expiresAt = scope.capExpiry(body.expiresAt, this.options.clock.now(), true);
     return this.apiKeys.create({ ...body, ...scope.defaults(), ownerId, expiresAt }, ctx);
   }
@@ -95,7 +97,7 @@ export class KeysAdminController {
     const scope = this.scope(actor);
     scope.assertOwns(await this.apiKeys.get(id));
     scope.rejectServerSetFields(body);
-    await this.checkGrants(scope, body.permissions, body.roles);
+    await this.grants.check(scope, body.permissions, body.roles);
     const expiresAt = scope.capExpiry(body.expiresAt, this.options.clock.now(), false);
     return this.apiKeys.update(id, { ...body, expiresAt }, ctx);
   }
@@ -124,10 +126,5 @@ export class KeysAdminController {
 
   private scope(actor: AdminActor): OwnerScope {
     return new OwnerScope(actor, this.options);
-  }
-
-  private async checkGrants(scope: OwnerScope, permissions?: string[], roles?: string[]): Promise<void> {
-    if (!scope.isScoped) return;
-    scope.checkGrants(permissions, roles, roles?.length ? await this.apiKeys.rolePermissions(roles) : undefined);
   }
 }

@@ -2,6 +2,7 @@ import { Body, Inject, Param, Post } from '@nestjs/common';
 import { AdminChangeContext, CurrentAdminActor } from '../admin/admin-actor.decorator.js';
 import { AdminController } from '../admin/admin-controller.decorator.js';
 import { CreateApiKeyDto } from '../admin/dto/create-api-key.dto.js';
+import { AdminGrantCheck } from '../admin/grant-check.js';
 import { OwnerScope } from '../admin/owner-scope.js';
 import { ParseKeyIdPipe } from '../admin/parse-key-id.pipe.js';
 import { API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
@@ -23,6 +24,7 @@ import { CreatedApiKeyModel } from '../openapi/response.models.js';
 export class ChildKeysAdminController {
   constructor(
     private readonly apiKeys: ApiKeyService,
+    private readonly grants: AdminGrantCheck,
     @Inject(API_KEYS_RESOLVED_OPTIONS) private readonly options: ResolvedApiKeysOptions,
   ) {}
 
@@ -42,9 +44,7 @@ export class ChildKeysAdminController {
     const parent = scope.assertOwns(await this.apiKeys.get(id));
     scope.rejectServerSetFields(body);
     const ownerId = scope.ownerFor(body.ownerId);
-    if (scope.isScoped) {
-      scope.checkGrants(body.permissions, body.roles, body.roles?.length ? await this.apiKeys.rolePermissions(body.roles) : undefined);
-    }
+    await this.grants.check(scope, body.permissions, body.roles);
     const expiresAt = this.expiryFor(scope, body.expiresAt, parent);
     return this.apiKeys.createChildKey(id, { ...body, ownerId, expiresAt }, ctx);
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKeyNotFoundError, ForbiddenGrantError } from '../api-keys.errors.js';
+import { ForbiddenGrantError } from '../api-keys.errors.js';
 import { ApiKeyChanges } from '../changes/api-key-changes.js';
 import type { ApiKeyEntity } from '../entities/api-key.entity.js';
 import type { CreateChildKeyInput, UpdateContext } from '../interfaces/api-key.interface.js';
@@ -36,8 +36,7 @@ export class ChildKeys {
     const { key, secret } = this.secrets.issue();
     const row = await this.changes.run(ctx, async (tx) => {
       await this.store.shareLockKey(tx.manager, parentId);
-      const parent = await this.store.findById(parentId, tx.manager);
-      if (!parent) throw new ApiKeyNotFoundError();
+      const parent = await this.store.requireById(parentId, tx.manager);
       this.checkParent(parent, tx.at);
       const child = newKeyRow(
         {

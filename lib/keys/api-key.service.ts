@@ -1,12 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { Observable } from 'rxjs';
 import { API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
-import { ApiKeyNotFoundError, ApiKeyValidationError, KeyExistsError, KeyNotRotatableError } from '../api-keys.errors.js';
+import { ApiKeyValidationError, KeyExistsError, KeyNotRotatableError } from '../api-keys.errors.js';
 import { ApiKeyChanges } from '../changes/api-key-changes.js';
 import { ChildKeys } from '../children/child-keys.js';
-import type { ApiKeyEntity } from '../entities/api-key.entity.js';
 import { ApiKeyEvents } from '../events/api-key-events.js';
 import type {
   ActorContext,
@@ -24,22 +22,16 @@ import type {
 import type { ApiKeyEvent } from '../interfaces/api-key-event.interface.js';
 import type { VerifyOptions, VerifyResult } from '../interfaces/verify-result.interface.js';
 import type { RateLimitRule } from '../interfaces/quota.interface.js';
+import { OwnerRateLimits } from '../quotas/owner-rate-limits.js';
 import { ApiKeyStore } from '../store/api-key.store.js';
 import { isKeyHashCollision } from '../store/driver-errors.js';
-import { encodeCursor } from '../store/key-cursor.js';
+import { pageOf } from '../store/key-cursor.js';
 import { ApiKeyVerifier } from '../verification/api-key-verifier.js';
-import {
-  checkListQuery,
-  checkNames,
-  checkNonNegativeInteger,
-  checkOwnerId,
-  checkRateLimits,
-  checkRevokeFilter,
-  filterDetails,
-} from './api-key-input.js';
+import { checkListQuery, checkNames, checkNonNegativeInteger, checkRevokeFilter, filterDetails } from './api-key-input.js';
 import { newKeyRow, patchColumns, successorRow, type StoredSecret } from './key-columns.js';
 import { planUpdate } from './key-update.js';
-import { directPermissionsOf, roleNamesOf, toApiKey } from './api-key.view.js';
+import { directPermissionsOf, roleNamesOf } from './api-key.view.js';
+import { ApiKeyViews } from './api-key-views.js';
 import { KeySecrets } from './key-secrets.js';
 import { LastUsedTracker } from './last-used-tracker.js';
 
@@ -64,6 +56,8 @@ export class ApiKeyService {
     private readonly lastUsed: LastUsedTracker,
     private readonly changes: ApiKeyChanges,
     private readonly children: ChildKeys,
+    private readonly views: ApiKeyViews,
+    private readonly ownerRateLimits: OwnerRateLimits,
     events: ApiKeyEvents,
     @Inject(API_KEYS_RESOLVED_OPTIONS) private readonly options: ResolvedApiKeysOptions,
   ) {
@@ -99,7 +93,7 @@ export class ApiKeyService {
     ctx: UpdateContext = {},
   ): Promise<{ key: string; apiKey: ApiKey }> {
     const { key, row } = await this.children.create(parentId, input, ctx);
-    return { key, apiKey: this.view(row) };
+    return { key, apiKey: this.views.of(row) };
   }
 
   /**
@@ -115,7 +109,7 @@ export class ApiKeyService {
   /** A key by id, or null. Never includes the hash. */
   async get(id: string): Promise<ApiKey | null> {
     const key = await this.store.findById(id);
-    return key ? this.view(key) : null;
+    return key ? this.views.of(key) : null;
   }
 
   /** A page of keys, newest first. Pass `nextCursor` back as `cursor` for the next page. */
@@ -125,12 +119,8 @@ export class ApiKeyService {
     // instance's unwritten uses: write those first so the filter and the statuses agree.
     if (checked.status === 'active' || checked.status === 'idle') await this.lastUsed.flush();
     const rows = await this.store.list({ ...checked, limit: checked.limit + 1, now: this.options.clock.now() });
-    const page = rows.slice(0, checked.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((key) => this.view(key)),
-      nextCursor: rows.length > checked.limit ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
-    };
+    const { page, nextCursor } = pageOf(rows, checked.limit);
+    return { items: page.map((key) => this.views.of(key)), nextCursor };
   }
 
   /**
@@ -143,7 +133,7 @@ export class ApiKeyService {
     const roles = checkNames('roles', patch.roles);
     const after = await this.changes.run(ctx, async (tx) => {
       await this.store.lockKey(tx.manager, id); // an update and a rotation of one key queue up
-      const before = await this.requireKey(id, tx.manager);
+      const before = await this.store.requireById(id, tx.manager);
       const plan = planUpdate(before, patch, set, { permissions, roles }, ctx.ownerScoped === true);
       if (plan.fields.length === 0) return before;
       await this.store.updateColumns(tx.manager, id, plan.columns, tx.at);
@@ -152,7 +142,7 @@ export class ApiKeyService {
       tx.record({ action: 'key.updated', keyId: id, ownerId: before.ownerId, details: { changed: plan.fields, ...plan.grants } });
       return (await this.store.findById(id, tx.manager))!;
     });
-    return this.view(after);
+    return this.views.of(after);
   }
 
   /**
@@ -167,7 +157,7 @@ export class ApiKeyService {
       // Lock first: the successor's foreign key to the old row takes a shared lock there,
       // and two rotations holding it would deadlock on the claim below (MySQL/MariaDB).
       await this.store.lockKey(tx.manager, id);
-      const old = await this.requireKey(id, tx.manager);
+      const old = await this.store.requireById(id, tx.manager);
       if (old.revokedAt !== null || old.rotationGraceEndsAt !== null) throw new KeyNotRotatableError();
       const next = successorRow(old, secret, tx.at);
       await this.store.insert(tx.manager, next, directPermissionsOf(old), roleNamesOf(old), tx.at);
@@ -177,17 +167,17 @@ export class ApiKeyService {
       tx.record({ action: 'key.rotated', keyId: next.id, ownerId: next.ownerId, details: { rotatedFromId: id, gracePeriodMs } });
       return (await this.store.findById(next.id, tx.manager))!;
     });
-    return { key, apiKey: this.view(successor) };
+    return { key, apiKey: this.views.of(successor) };
   }
 
   /** Revokes a key. Idempotent: a revoked key is answered unchanged, and nothing is recorded. */
   async revoke(id: string, ctx: ActorContext = {}): Promise<ApiKey> {
     const key = await this.changes.run(ctx, async (tx) => {
-      const before = await this.requireKey(id, tx.manager);
+      const before = await this.store.requireById(id, tx.manager);
       if (await this.store.revokeOne(tx.manager, id, tx.at)) tx.record({ action: 'key.revoked', keyId: id, ownerId: before.ownerId });
       return (await this.store.findById(id, tx.manager))!;
     });
-    return this.view(key);
+    return this.views.of(key);
   }
 
   /** Revokes every unrevoked key matching all given filters (at least one). Answers the count. */
@@ -216,33 +206,17 @@ export class ApiKeyService {
    * Sets the rate limits every key of an owner draws from, together with its own (`null` or
    * `[]` removes them). Counters are shared across the owner's keys.
    */
-  async setOwnerRateLimits(
+  setOwnerRateLimits(
     ownerId: string,
     rateLimits: RateLimitRule[] | null,
     ctx: ActorContext = {},
   ): Promise<{ ownerId: string; rateLimits: RateLimitRule[] }> {
-    checkOwnerId(ownerId);
-    const rules = rateLimits === null ? [] : checkRateLimits('rateLimits', rateLimits)!;
-    await this.changes.run(ctx, async (tx) => {
-      await this.store.saveOwnerRateLimits(tx.manager, ownerId, rules);
-      tx.record({ action: 'owner.rate_limits_set', ownerId, details: { rateLimits: rules } });
-    });
-    return { ownerId, rateLimits: rules };
-  }
-
-  /** Permissions of each named role that exists (unknown roles are absent). */
-  rolePermissions(roles: string[]): Promise<Map<string, string[]>> {
-    return this.store.findRolePermissions(roles);
+    return this.ownerRateLimits.set(ownerId, rateLimits, ctx);
   }
 
   /** Whether a string carries this module's key prefix (or the legacy pattern). */
   looksLikeKey(value: string): boolean {
     return this.secrets.looksLikeKey(value);
-  }
-
-  /** Shapes a stored row for callers, with this instance's unwritten last use. @internal */
-  view(key: ApiKeyEntity): ApiKey {
-    return toApiKey(key, this.options.clock.now(), this.lastUsed.pendingFor(key.id));
   }
 
   /** Writes pending `lastUsedAt` values now (they are written on an interval and at shutdown). */
@@ -270,12 +244,6 @@ export class ApiKeyService {
         if (isKeyHashCollision(error)) throw new KeyExistsError();
         throw error;
       });
-    return this.view(saved);
-  }
-
-  private async requireKey(id: string, manager: EntityManager): Promise<ApiKeyEntity> {
-    const key = await this.store.findById(id, manager);
-    if (!key) throw new ApiKeyNotFoundError();
-    return key;
+    return this.views.of(saved);
   }
 }

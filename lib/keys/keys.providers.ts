@@ -6,6 +6,7 @@ import { ApiKeyLookup } from '../store/api-key-lookup.js';
 import { ApiKeyStore } from '../store/api-key.store.js';
 import { SchemaCheck } from '../store/schema-check.js';
 import { ApiKeyService } from './api-key.service.js';
+import { ApiKeyViews } from './api-key-views.js';
 import { KeyFormat } from './key-format.js';
 import { KeyHasher } from './key-hasher.js';
 import { LastUsedTracker } from './last-used-tracker.js';
@@ -31,6 +32,7 @@ export const KEYS_PROVIDERS: Provider[] = [
     useFactory: (store: ApiKeyStore, options: ResolvedApiKeysOptions) => new LastUsedTracker(store, options.lastUsedWriteIntervalMs),
     inject: [ApiKeyStore, API_KEYS_RESOLVED_OPTIONS],
   },
+  ApiKeyViews,
   ApiKeyService,
   SchemaCheck,
   PepperCoverageCheck,

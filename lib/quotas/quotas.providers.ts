@@ -1,3 +1,4 @@
+import { OwnerRateLimits } from './owner-rate-limits.js';
 import type { Provider } from '@nestjs/common';
 import { getStorageToken } from '@nestjs/throttler';
 import { API_KEYS_FAILED_ATTEMPTS, API_KEYS_RATE_LIMIT_STORAGE, API_KEYS_RESOLVED_OPTIONS } from '../api-keys.internal-constants.js';
@@ -13,6 +14,7 @@ const HOST_STORAGE = { token: getStorageToken(), optional: true };
 
 /** Credits, rate limits and brute-force protection. @internal */
 export const QUOTAS_PROVIDERS: Provider[] = [
+  OwnerRateLimits,
   {
     // The option, else the host's @nestjs/throttler storage, else the in-process default.
     provide: API_KEYS_RATE_LIMIT_STORAGE,

@@ -7,7 +7,7 @@ import type { ActorContext, ApiKey } from '../interfaces/api-key.interface.js';
 import type { ApiKeyChange } from '../interfaces/api-key-change.interface.js';
 import type { ApiKeyPermission, ApiKeyPermissionPage, ApiKeyRole, ApiKeyRolePage, RbacListQuery } from '../interfaces/rbac.interface.js';
 import { checkIdentifier } from '../keys/api-key-input.js';
-import { ApiKeyService } from '../keys/api-key.service.js';
+import { ApiKeyViews } from '../keys/api-key-views.js';
 import { directPermissionsOf, roleNamesOf } from '../keys/api-key.view.js';
 import { ApiKeyStore } from '../store/api-key.store.js';
 import {
@@ -49,7 +49,7 @@ export class ApiKeyRbacService {
     private readonly store: RbacStore,
     private readonly keys: ApiKeyStore,
     private readonly changes: ApiKeyChanges,
-    private readonly apiKeys: ApiKeyService,
+    private readonly views: ApiKeyViews,
   ) {}
 
   /**
@@ -170,8 +170,7 @@ export class ApiKeyRbacService {
     if (typeof keyId !== 'string' || keyId.length === 0 || keyId.length > MAX_KEY_ID_LENGTH) throw new ApiKeyNotFoundError();
     const key = await this.changes.run(ctx, async (tx) => {
       await this.keys.lockKey(tx.manager, keyId);
-      const before = await this.keys.findById(keyId, tx.manager);
-      if (!before) throw new ApiKeyNotFoundError();
+      const before = await this.keys.requireById(keyId, tx.manager);
       if (before.rotationGraceEndsAt !== null) throw new KeyRotatedError([kind], before.rotatedToId);
       const current = kind === 'roles' ? roleNamesOf(before) : directPermissionsOf(before);
       if (sameNames(current, names)) return before;
@@ -191,7 +190,7 @@ export class ApiKeyRbacService {
       });
       return (await this.keys.findById(keyId, tx.manager)) as ApiKeyEntity;
     });
-    return this.apiKeys.view(key);
+    return this.views.of(key);
   }
 }
 

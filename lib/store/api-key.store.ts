@@ -1,3 +1,4 @@
+import { ApiKeyNotFoundError } from '../api-keys.errors.js';
 import { randomUUID } from 'node:crypto';
 import { Brackets, In, type DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { ApiKeyEntity } from '../entities/api-key.entity.js';
@@ -77,6 +78,13 @@ export class ApiKeyStore {
   /** A key by id with its grants and owner limits; inside a transaction, pass its manager. */
   findById(id: string, manager?: EntityManager): Promise<ApiKeyEntity | null> {
     return manager ? this.loader.byId(id, manager) : this.writes.write(() => this.loader.byId(id));
+  }
+
+  /** A key by id inside a change's transaction, or ApiKeyNotFoundError (404 KEY_NOT_FOUND). */
+  async requireById(id: string, manager: EntityManager): Promise<ApiKeyEntity> {
+    const key = await this.loader.byId(id, manager);
+    if (!key) throw new ApiKeyNotFoundError();
+    return key;
   }
 
   /** Runs every statement the key lookup uses once, so that a missing column fails at boot. */

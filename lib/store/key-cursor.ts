@@ -21,3 +21,13 @@ export function decodeCursor(cursor: string): KeyCursor {
   }
   throw ApiKeyValidationError.field('cursor', 'cursor is not a cursor this API returned');
 }
+
+/**
+ * The page of `rows` fetched with `limit + 1`: the first `limit` and, when there are more, the
+ * cursor of the last one. @internal
+ */
+export function pageOf<T extends KeyCursor>(rows: T[], limit: number): { page: T[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { page, nextCursor: rows.length > limit ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+}
