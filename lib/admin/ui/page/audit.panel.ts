@@ -4,7 +4,7 @@ import { asyncPanel } from './async-panel.js';
 import { h } from './dom.js';
 import { formatDate, keyName } from './format.js';
 import type { KeyPanel } from './key-panel.js';
-import { olderButton, recordsTable, type Cell } from './records-table.js';
+import { pagedRecords, type Cell } from './records-table.js';
 
 const PAGE_SIZE = 10;
 const COLUMNS = ['Time', 'Action', 'Actor', 'Address', 'Details'] as const;
@@ -41,21 +41,17 @@ export const auditPanel: KeyPanel = {
       if (page.items.length === 0) {
         return [h('p', { class: 'hint', 'data-testid': 'audit-empty' }, 'No audit events for this key.')];
       }
-      const { table, add } = recordsTable(`Audit events of ${keyName(key)}`, COLUMNS, 'audit-events');
-      add(page.items.map(cells));
-      let cursor = page.nextCursor;
-      const more = olderButton(
-        'Show older events',
-        async () => {
-          const next = await services.api.auditEvents({ keyId: key.id, limit: PAGE_SIZE, cursor: cursor ?? undefined });
-          add(next.items.map(cells));
-          cursor = next.nextCursor;
-          more.hidden = cursor === null;
-        },
-        (message) => services.showError(message),
-      );
-      more.hidden = cursor === null;
-      return [h('p', { class: 'hint' }, 'Changes to this key, newest first.'), h('div', { class: 'table-scroll' }, table), more];
+      const records = pagedRecords({
+        name: `Audit events of ${keyName(key)}`,
+        columns: COLUMNS,
+        testId: 'audit-events',
+        cells,
+        first: page,
+        olderLabel: 'Show older events',
+        load: (cursor) => services.api.auditEvents({ keyId: key.id, limit: PAGE_SIZE, cursor }),
+        onError: (message) => services.showError(message),
+      });
+      return [h('p', { class: 'hint' }, 'Changes to this key, newest first.'), ...records];
     });
   },
 };

@@ -49,3 +49,40 @@ export function olderButton(label: string, onMore: () => Promise<void>, onError:
   );
   return button;
 }
+
+/** A page of a cursor-paged list, as the admin API answers it. */
+export interface RecordsPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/**
+ * A records table holding `first`, and a "Show older" button (`olderLabel`) that appends the
+ * next pages through `load(cursor)` until the last; both as they go into a panel.
+ */
+export function pagedRecords<T>(options: {
+  name: string;
+  columns: readonly string[];
+  testId: string;
+  cells: (item: T) => Cell[];
+  first: RecordsPage<T>;
+  olderLabel: string;
+  load: (cursor: string) => Promise<RecordsPage<T>>;
+  onError: (message: string) => void;
+}): HTMLElement[] {
+  const { table, add } = recordsTable(options.name, options.columns, options.testId);
+  add(options.first.items.map(options.cells));
+  let cursor = options.first.nextCursor;
+  const more = olderButton(
+    options.olderLabel,
+    async () => {
+      const next = await options.load(cursor!);
+      add(next.items.map(options.cells));
+      cursor = next.nextCursor;
+      more.hidden = cursor === null;
+    },
+    options.onError,
+  );
+  more.hidden = cursor === null;
+  return [h('div', { class: 'table-scroll' }, table), more];
+}

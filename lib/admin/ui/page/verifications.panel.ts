@@ -3,7 +3,7 @@ import { asyncPanel } from './async-panel.js';
 import { h } from './dom.js';
 import { formatDate, keyName } from './format.js';
 import type { KeyPanel } from './key-panel.js';
-import { olderButton, recordsTable, type Cell } from './records-table.js';
+import { pagedRecords, type Cell } from './records-table.js';
 
 const PAGE_SIZE = 10;
 const COLUMNS = ['Time', 'Outcome', 'Credits', 'Tags', 'Address'] as const;
@@ -32,21 +32,17 @@ export const verificationsPanel: KeyPanel = {
       if (page.items.length === 0) {
         return [h('p', { class: 'hint', 'data-testid': 'verifications-empty' }, 'No verifications of this key yet.')];
       }
-      const { table, add } = recordsTable(`Recent verifications of ${keyName(key)}`, COLUMNS, 'verifications');
-      add(page.items.map(cells));
-      let cursor = page.nextCursor;
-      const more = olderButton(
-        'Show older verifications',
-        async () => {
-          const next = await services.api.keyVerifications(key.id, { limit: PAGE_SIZE, cursor: cursor ?? undefined });
-          add(next.items.map(cells));
-          cursor = next.nextCursor;
-          more.hidden = cursor === null;
-        },
-        (message) => services.showError(message),
-      );
-      more.hidden = cursor === null;
-      return [h('p', { class: 'hint' }, 'Newest first; times in your time zone.'), h('div', { class: 'table-scroll' }, table), more];
+      const records = pagedRecords({
+        name: `Recent verifications of ${keyName(key)}`,
+        columns: COLUMNS,
+        testId: 'verifications',
+        cells,
+        first: page,
+        olderLabel: 'Show older verifications',
+        load: (cursor) => services.api.keyVerifications(key.id, { limit: PAGE_SIZE, cursor }),
+        onError: (message) => services.showError(message),
+      });
+      return [h('p', { class: 'hint' }, 'Newest first; times in your time zone.'), ...records];
     });
   },
 };
