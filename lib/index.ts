@@ -31,12 +31,15 @@ export { API_KEY_STATUSES } from './interfaces/api-key.interface.js';
 export type * from './interfaces/api-key.interface.js';
 export type * from './interfaces/rbac.interface.js';
 export type * from './interfaces/usage.interface.js';
+export type * from './interfaces/audit.interface.js';
 export type { ResolvedApiKeysOptions } from './api-keys.options.js';
 export type { AdminPageContext } from './admin/ui/admin-page.interface.js';
 
 export { ApiKeyService } from './keys/api-key.service.js';
 export { ApiKeyRbacService } from './rbac/api-key-rbac.service.js';
 export { ApiKeyUsageService } from './usage/api-key-usage.service.js';
+export { ApiKeyAuditService } from './audit/api-key-audit.service.js';
+export { API_KEY_AUDIT_ACTIONS } from './audit/audit-actions.js';
 export { VERIFICATIONS_KEPT_PER_KEY } from './usage/usage-recorder.js';
 export { MAX_VERIFY_TAGS } from './verification/verify-tags.js';
 export { KEY_PREFIX_PATTERN } from './keys/key-format.js';
@@ -76,6 +79,7 @@ export { API_KEYS_ENTITIES, API_KEYS_MIGRATIONS } from './api-keys.features.js';
 export { ApiKeyEntity, ApiKeyOwnerEntity, ApiKeyPermissionEntity, ApiKeyRoleEntity } from './entities/index.js';
 export { ApiKeyVerificationEntity } from './usage/api-key-verification.entity.js';
 export { ApiKeyUsageRollupEntity } from './usage/api-key-usage-rollup.entity.js';
+export { ApiKeyAuditEventEntity } from './audit/api-key-audit-event.entity.js';
 
 export { CreateApiKeyDto } from './admin/dto/create-api-key.dto.js';
 export { UpdateApiKeyDto } from './admin/dto/update-api-key.dto.js';
@@ -96,6 +100,7 @@ export {
   ApiKeysQuotas1763900000000,
   ApiKeysExactIdentifiers1764000000000,
   ApiKeysOwnerCounts1764050000000,
+  ApiKeysAudit1764100000000,
   ApiKeysUsage1764200000000,
   ApiKeysSecrets1764300000000,
 } from './migrations/index.js';

@@ -20,6 +20,7 @@ describe(`API_KEYS_MIGRATIONS on ${lane}`, () => {
         'ApiKeysQuotas1763900000000',
         'ApiKeysExactIdentifiers1764000000000',
         'ApiKeysOwnerCounts1764050000000',
+        'ApiKeysAudit1764100000000',
         'ApiKeysUsage1764200000000',
         'ApiKeysSecrets1764300000000',
       ]);
@@ -30,7 +31,14 @@ describe(`API_KEYS_MIGRATIONS on ${lane}`, () => {
       for (const _ of applied) await dataSource.undoLastMigration();
       const tables = await dataSource
         .createQueryRunner()
-        .getTables(['api_keys', 'api_key_permissions', 'api_key_verifications', 'api_key_usage_rollups', 'api_key_secrets']);
+        .getTables([
+          'api_keys',
+          'api_key_permissions',
+          'api_key_audit_events',
+          'api_key_verifications',
+          'api_key_usage_rollups',
+          'api_key_secrets',
+        ]);
       expect(tables).toHaveLength(0);
     } finally {
       await dataSource.destroy();
