@@ -94,6 +94,7 @@ export { SetKeyRolesDto } from './admin/dto/set-key-roles.dto.js';
 export { SetKeyPermissionsDto } from './admin/dto/set-key-permissions.dto.js';
 export { ListRbacQueryDto } from './admin/dto/list-rbac.query.dto.js';
 export { KeyUsageQueryDto, VerificationLogQueryDto, StatsQueryDto } from './admin/dto/usage.query.dto.js';
+export { AuditEventsQueryDto } from './admin/dto/audit-events.query.dto.js';
 export { PutSecretDto } from './admin/dto/put-secret.dto.js';
 export {
   ApiKeysInitialSchema1763800000000,
