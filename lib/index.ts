@@ -104,6 +104,7 @@ export {
   ApiKeysAudit1764100000000,
   ApiKeysUsage1764200000000,
   ApiKeysSecrets1764300000000,
+  ApiKeysCreditsGranted1764400000000,
 } from './migrations/index.js';
 
 export { ApiKeySecretsService } from './secrets/api-key-secrets.service.js';

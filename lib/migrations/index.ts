@@ -5,6 +5,7 @@ import { ApiKeysOwnerCounts1764050000000 } from './1764050000000-api-keys-owner-
 import { ApiKeysAudit1764100000000 } from './1764100000000-api-keys-audit.js';
 import { ApiKeysUsage1764200000000 } from './1764200000000-api-keys-usage.js';
 import { ApiKeysSecrets1764300000000 } from './1764300000000-api-keys-secrets.js';
+import { ApiKeysCreditsGranted1764400000000 } from './1764400000000-api-keys-credits-granted.js';
 
 export {
   ApiKeysInitialSchema1763800000000,
@@ -14,4 +15,5 @@ export {
   ApiKeysAudit1764100000000,
   ApiKeysUsage1764200000000,
   ApiKeysSecrets1764300000000,
+  ApiKeysCreditsGranted1764400000000,
 };
