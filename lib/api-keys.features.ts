@@ -1,5 +1,6 @@
 import { adminFeature } from './admin/admin.feature.js';
 import type { ApiKeysFeature } from './api-keys.feature.js';
+import { auditFeature } from './audit/audit.feature.js';
 import { cacheFeature } from './cache/cache.feature.js';
 import { changesFeature } from './changes/changes.feature.js';
 import { childrenFeature } from './children/children.feature.js';
@@ -11,8 +12,8 @@ import { usageFeature } from './usage/usage.feature.js';
 import { secretsFeature } from './secrets/secrets.feature.js';
 
 /**
- * Every feature of the module, in the order their change hooks run (the audit writer, when
- * present, comes before the event publisher). `ApiKeysModule` is assembled from this list.
+ * Every feature of the module, in the order their change hooks run (the audit writer comes
+ * before the event publisher, so nothing is published about a change whose audit row failed). `ApiKeysModule` is assembled from this list.
  * The cache comes right after the keys: its ApiKeyLookup provider replaces the keys feature's
  * (a later provider of a token wins), and its eviction runs before the events go out, so an
  * event handler that verifies the key already sees the change.
@@ -28,6 +29,7 @@ export const FEATURES: readonly ApiKeysFeature[] = [
   adminFeature,
   usageFeature,
   secretsFeature,
+  auditFeature,
   changesFeature,
 ];
 

@@ -31,12 +31,15 @@ export { API_KEY_STATUSES } from './interfaces/api-key.interface.js';
 export type * from './interfaces/api-key.interface.js';
 export type * from './interfaces/rbac.interface.js';
 export type * from './interfaces/usage.interface.js';
+export type * from './interfaces/audit.interface.js';
 export type { ResolvedApiKeysOptions } from './api-keys.options.js';
 export type { AdminPageContext } from './admin/ui/admin-page.interface.js';
 
 export { ApiKeyService } from './keys/api-key.service.js';
 export { ApiKeyRbacService } from './rbac/api-key-rbac.service.js';
 export { ApiKeyUsageService } from './usage/api-key-usage.service.js';
+export { ApiKeyAuditService } from './audit/api-key-audit.service.js';
+export { API_KEY_AUDIT_ACTIONS } from './audit/audit-actions.js';
 export { VERIFICATIONS_KEPT_PER_KEY } from './usage/usage-recorder.js';
 export { MAX_VERIFY_TAGS } from './verification/verify-tags.js';
 export { KEY_PREFIX_PATTERN } from './keys/key-format.js';
@@ -76,6 +79,7 @@ export { API_KEYS_ENTITIES, API_KEYS_MIGRATIONS } from './api-keys.features.js';
 export { ApiKeyEntity, ApiKeyOwnerEntity, ApiKeyPermissionEntity, ApiKeyRoleEntity } from './entities/index.js';
 export { ApiKeyVerificationEntity } from './usage/api-key-verification.entity.js';
 export { ApiKeyUsageRollupEntity } from './usage/api-key-usage-rollup.entity.js';
+export { ApiKeyAuditEventEntity } from './audit/api-key-audit-event.entity.js';
 
 export { CreateApiKeyDto } from './admin/dto/create-api-key.dto.js';
 export { UpdateApiKeyDto } from './admin/dto/update-api-key.dto.js';
@@ -90,14 +94,17 @@ export { SetKeyRolesDto } from './admin/dto/set-key-roles.dto.js';
 export { SetKeyPermissionsDto } from './admin/dto/set-key-permissions.dto.js';
 export { ListRbacQueryDto } from './admin/dto/list-rbac.query.dto.js';
 export { KeyUsageQueryDto, VerificationLogQueryDto, StatsQueryDto } from './admin/dto/usage.query.dto.js';
+export { AuditEventsQueryDto } from './admin/dto/audit-events.query.dto.js';
 export { PutSecretDto } from './admin/dto/put-secret.dto.js';
 export {
   ApiKeysInitialSchema1763800000000,
   ApiKeysQuotas1763900000000,
   ApiKeysExactIdentifiers1764000000000,
   ApiKeysOwnerCounts1764050000000,
+  ApiKeysAudit1764100000000,
   ApiKeysUsage1764200000000,
   ApiKeysSecrets1764300000000,
+  ApiKeysCreditsGranted1764400000000,
 } from './migrations/index.js';
 
 export { ApiKeySecretsService } from './secrets/api-key-secrets.service.js';

@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import request from 'supertest';
-import { ADMIN_PERMISSION, ApiKeyEntity, type ApiKeysModuleOptions } from '../lib/index.js';
+import { ADMIN_PERMISSION, ApiKeyAuditEventEntity, ApiKeyEntity, type ApiKeysModuleOptions } from '../lib/index.js';
 import { buildLibrary, REPO_ROOT } from './utils/build-library.js';
 import { CliWorkspace, connectionOf, type CliRun } from './utils/cli-workspace.js';
 import { createTestDatabase, lane, type TestDatabase } from './utils/databases.js';
@@ -59,6 +59,12 @@ describe(`nest-api-keys CLI (${lane})`, () => {
 
   const keyRow = (id: string) => readKeyRow(app.dataSource, id);
   const keyCount = () => app.dataSource.getRepository(ApiKeyEntity).count();
+  /** The audit trail of a key, oldest first, as [action, actor]. */
+  const auditOf = async (keyId: string) =>
+    (await app.dataSource.getRepository(ApiKeyAuditEventEntity).find({ where: { keyId }, order: { at: 'ASC', id: 'ASC' } })).map((row) => [
+      row.action,
+      row.actorId,
+    ]);
   const allRows = () => app.dataSource.getRepository(ApiKeyEntity).createQueryBuilder('k').select('*').getRawMany();
 
   beforeAll(async () => {
@@ -148,6 +154,7 @@ export const apiKeysOptions = {
         .split('\n')
         .map((line) => JSON.parse(line)),
     ).toEqual([expect.objectContaining({ type: 'key.created', keyId: withPepper.key!.id, ownerId: 'ops', actorId: 'cli' })]);
+    expect(await auditOf(withPepper.key!.id)).toEqual([['key.created', 'cli']]);
     // Run without the app's options, the CLI warns that the stored keys need a pepper it lacks.
     const unpeppered = await workspace.run(['list-keys', ...ds]);
     expect(unpeppered.status).toBe(0);
@@ -277,6 +284,10 @@ export default { onEvent: (event) => appendFileSync(${JSON.stringify(events)}, J
     expect(again.stderr).toMatch(/was already revoked at .*; nothing changed\.\n$/);
     expect((await keyRow(apiKey.id))!.revoked_at).toBe(revokedAt);
     expect(readFileSync(events, 'utf8').trim().split('\n')).toHaveLength(1); // a no-op emits nothing
+    expect(await auditOf(apiKey.id)).toEqual([
+      ['key.created', 'system'],
+      ['key.revoked', 'cli'],
+    ]); // and audits nothing
 
     const listed = await workspace.run(['list-keys', ...ds, '--owner', 'victim', '--status', 'revoked', '--json']);
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: apiKey.id, status: 'revoked' })]);

@@ -20,8 +20,10 @@ describe(`API_KEYS_MIGRATIONS on ${lane}`, () => {
         'ApiKeysQuotas1763900000000',
         'ApiKeysExactIdentifiers1764000000000',
         'ApiKeysOwnerCounts1764050000000',
+        'ApiKeysAudit1764100000000',
         'ApiKeysUsage1764200000000',
         'ApiKeysSecrets1764300000000',
+        'ApiKeysCreditsGranted1764400000000',
       ]);
       // Nothing left for synchronize to do: the migrated schema equals the entities' schema.
       const diff = await dataSource.driver.createSchemaBuilder().log();
@@ -30,7 +32,14 @@ describe(`API_KEYS_MIGRATIONS on ${lane}`, () => {
       for (const _ of applied) await dataSource.undoLastMigration();
       const tables = await dataSource
         .createQueryRunner()
-        .getTables(['api_keys', 'api_key_permissions', 'api_key_verifications', 'api_key_usage_rollups', 'api_key_secrets']);
+        .getTables([
+          'api_keys',
+          'api_key_permissions',
+          'api_key_audit_events',
+          'api_key_verifications',
+          'api_key_usage_rollups',
+          'api_key_secrets',
+        ]);
       expect(tables).toHaveLength(0);
     } finally {
       await dataSource.destroy();
@@ -62,7 +71,7 @@ describe(`ApiKeysExactIdentifiers1764000000000 on ${lane}`, () => {
     const [permissionId, roleId] = [randomUUID(), randomUUID()];
     await old.getRepository(ApiKeyPermissionEntity).insert({ id: permissionId, name: 'billing:read', description: null, createdAt: 1 });
     await old.getRepository(ApiKeyRoleEntity).insert({ id: roleId, name: 'viewer', createdAt: 1 });
-    await old.getRepository(ApiKeyEntity).insert({
+    const row = {
       id,
       lineageId: id,
       ownerId: 'acme',
@@ -92,7 +101,9 @@ describe(`ApiKeysExactIdentifiers1764000000000 on ${lane}`, () => {
       refillInterval: null,
       lastRefillAt: null,
       rateLimits: null,
-    } as object);
+    };
+    // Only the columns this schema has: later migrations add columns the entity already knows.
+    await old.createQueryBuilder().insert().into(ApiKeyEntity, Object.keys(row)).values(row).execute();
     await old.getRepository(ApiKeyPermissionGrantEntity).insert({ keyId: id, permissionId });
     await old.getRepository(ApiKeyRoleGrantEntity).insert({ keyId: id, roleId });
     await old

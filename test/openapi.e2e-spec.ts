@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
 import {
   API_KEY_SECURITY_SCHEME,
+  API_KEY_AUDIT_ACTIONS,
   API_KEY_STATUSES,
   API_KEYS_OPENAPI_TAG,
   ApiKeyAuth,
@@ -80,6 +81,7 @@ const ADMIN_OPERATIONS = [
   'GET /api-keys/keys/{id}/usage',
   'GET /api-keys/keys/{id}/verifications',
   'GET /api-keys/stats',
+  'GET /api-keys/audit-events',
   'GET /api-keys/owners/{ownerId}/secrets',
   'PUT /api-keys/owners/{ownerId}/secrets/{name}',
   'GET /api-keys/owners/{ownerId}/secrets/{name}',
@@ -163,6 +165,7 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
         'GET /api-keys/keys/{id}/usage': ['200', 'UsageSeries'],
         'GET /api-keys/keys/{id}/verifications': ['200', 'VerificationLogPage'],
         'GET /api-keys/stats': ['200', 'UsageStats'],
+        'GET /api-keys/audit-events': ['200', 'AuditEventPage'],
         'GET /api-keys/owners/{ownerId}/secrets': ['200', 'SecretList'],
         'PUT /api-keys/owners/{ownerId}/secrets/{name}': ['200', 'SecretMetadata'],
         'GET /api-keys/owners/{ownerId}/secrets/{name}': ['200', 'Secret'],
@@ -344,6 +347,21 @@ describe.each(PLATFORMS)('OpenAPI document on %s', (platform) => {
       expect(byName.status.schema).toEqual({ type: 'string', enum: [...API_KEY_STATUSES] });
       expect(byName.limit.schema).toEqual({ type: 'integer', minimum: 1, maximum: 100 });
       expect(byName.cursor.schema).toEqual({ type: 'string', maxLength: 200 });
+    });
+
+    it('describes GET /audit-events: its filters with their bounds, and the event model', () => {
+      const params = Object.fromEntries(op('GET /api-keys/audit-events').parameters.map((p: any) => [p.name, p]));
+      expect(Object.keys(params).sort()).toEqual(['action', 'actorId', 'cursor', 'keyId', 'limit', 'ownerId', 'since', 'until']);
+      for (const p of Object.values<any>(params)) expect(p).toMatchObject({ in: 'query', required: false });
+      expect(params.keyId.schema).toEqual({ type: 'string', format: 'uuid' });
+      expect(params.action.schema).toEqual({ type: 'string', enum: [...API_KEY_AUDIT_ACTIONS] });
+      expect(params.since.schema).toEqual({ type: 'string', format: 'date-time', maxLength: 40 });
+      expect(params.limit.schema).toEqual({ type: 'integer', minimum: 1, maximum: 100 });
+      expect(schema('AuditEvent').required.sort()).toEqual(['action', 'actorId', 'at', 'details', 'id']);
+      expect(schema('AuditEventPage').properties.items).toMatchObject({
+        type: 'array',
+        items: { $ref: '#/components/schemas/AuditEvent' },
+      });
     });
 
     it('describes the usage routes: their query bounds and the series, log and stats models', () => {

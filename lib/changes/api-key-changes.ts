@@ -3,7 +3,9 @@ import { API_KEYS_CHANGE_HOOKS, API_KEYS_RESOLVED_OPTIONS } from '../api-keys.in
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
 import type { ActorContext } from '../interfaces/api-key.interface.js';
 import type { ApiKeyChangeHook, ChangeTransaction, RecordedChange } from '../interfaces/api-key-change.interface.js';
+import { checkIdentifier } from '../keys/api-key-input.js';
 import { ApiKeyStore } from '../store/api-key.store.js';
+import { ApiKeyValidationError } from '../api-keys.errors.js';
 
 /** The actor of a change made without one. */
 export const SYSTEM_ACTOR = 'system';
@@ -27,6 +29,7 @@ export class ApiKeyChanges {
   ) {}
 
   async run<T>(ctx: ActorContext | undefined, work: (tx: ChangeTransaction) => Promise<T>): Promise<T> {
+    checkActorContext(ctx);
     let recorded: RecordedChange[] = [];
     const result = await this.store.writes.transaction(async (manager) => {
       // A transaction retried after a deadlock runs the work again from scratch.
@@ -49,5 +52,20 @@ export class ApiKeyChanges {
         this.logger.warn(`An after-commit step of ${changes[0].action} failed: ${(error as Error).message}`);
       }
     }
+  }
+}
+
+/** Longest client address the audit trail stores (an IPv6 address with an IPv4 tail). */
+const MAX_IP_LENGTH = 45;
+
+/**
+ * Who made a change is recorded with it, so it must fit the audit trail: an actor id is an
+ * identifier (SPEC §11) and an address at most 45 characters. Checked before any work, so a bad
+ * context is a validation error rather than a failed audit insert.
+ */
+function checkActorContext(ctx: ActorContext | undefined): void {
+  if (ctx?.actorId) checkIdentifier('ownerId', 'actorId', ctx.actorId);
+  if (ctx?.ip !== undefined && (typeof ctx.ip !== 'string' || ctx.ip.length > MAX_IP_LENGTH)) {
+    throw ApiKeyValidationError.field('ip', `ip must be a client address of at most ${MAX_IP_LENGTH} characters`);
   }
 }

@@ -102,6 +102,13 @@ export class ApiKeyEntity {
   @Column({ name: 'remaining', type: 'bigint', nullable: true, transformer: bigintAsNumber })
   remaining: number | null;
 
+  /**
+   * The balance last granted by a create or an update (null for an unlimited key): what
+   * `credits.threshold` measures use against when the key has no refill.
+   */
+  @Column({ name: 'credits_granted', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  creditsGranted: number | null;
+
   @Column({ name: 'refill_amount', type: 'bigint', nullable: true, transformer: bigintAsNumber })
   refillAmount: number | null;
 

@@ -112,10 +112,10 @@ export function changedColumns(before: ApiKeyEntity, set: Partial<ApiKeyEntity>)
 export function successorRow(old: ApiKeyEntity, secret: StoredSecret, now: number): ApiKeyEntity {
   const { lineageId, ownerId, name, namespace, environment, meta, allowedIps, enabled, disabledBy, expiresAt, maxIdleMs, parentKeyId } =
     old;
-  const { remaining, refillAmount, refillInterval, lastRefillAt, rateLimits } = old;
+  const { remaining, creditsGranted, refillAmount, refillInterval, lastRefillAt, rateLimits } = old;
   return Object.assign(new ApiKeyEntity(), {
     ...{ lineageId, ownerId, name, namespace, environment, meta, allowedIps, enabled, disabledBy, expiresAt, maxIdleMs, parentKeyId },
-    ...{ remaining, refillAmount, refillInterval, lastRefillAt, rateLimits },
+    ...{ remaining, creditsGranted, refillAmount, refillInterval, lastRefillAt, rateLimits },
     id: randomUUID(),
     start: secret.start,
     last4: secret.last4,
@@ -140,7 +140,7 @@ function creditColumns(remainingInput: unknown, refillInput: unknown, now: numbe
   const columns: Partial<ApiKeyEntity> = {};
   const remaining = checkNonNegativeInteger('remaining', remainingInput);
   const refill = checkRefill(refillInput);
-  if (remaining !== undefined) columns.remaining = remaining;
+  if (remaining !== undefined) Object.assign(columns, { remaining, creditsGranted: remaining });
   if (remaining === null || refill === null) Object.assign(columns, { refillAmount: null, refillInterval: null, lastRefillAt: null });
   if (refill) {
     if (remaining === null) throw ApiKeyValidationError.field('refill', 'a refill needs remaining credits (remaining is null)');

@@ -5,7 +5,9 @@ import { API_KEYS_FAILED_ATTEMPTS, API_KEYS_RATE_LIMIT_STORAGE, API_KEYS_RESOLVE
 import type { ResolvedApiKeysOptions } from '../api-keys.options.js';
 import type { RateLimitStorage } from '../interfaces/quota.interface.js';
 import { ApiKeyStore } from '../store/api-key.store.js';
+import { ApiKeyEvents } from '../events/api-key-events.js';
 import { CreditLedger } from './credit-ledger.js';
+import { CreditThresholds } from './credit-thresholds.js';
 import { FailedAttempts } from './failed-attempts.js';
 import { InMemoryRateLimitStorage } from './in-memory-rate-limit.storage.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -15,6 +17,11 @@ const HOST_STORAGE = { token: getStorageToken(), optional: true };
 /** Credits, rate limits and brute-force protection. @internal */
 export const QUOTAS_PROVIDERS: Provider[] = [
   OwnerRateLimits,
+  {
+    provide: CreditThresholds,
+    useFactory: (events: ApiKeyEvents) => new CreditThresholds((event) => events.emit(event)),
+    inject: [ApiKeyEvents],
+  },
   {
     // The option, else the host's @nestjs/throttler storage, else the in-process default.
     provide: API_KEYS_RATE_LIMIT_STORAGE,

@@ -1,0 +1,52 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { API_KEY_AUDIT_ACTIONS } from '../../audit/audit-actions.js';
+import type { ApiKeyAuditAction } from '../../interfaces/audit.interface.js';
+import { IsIdentifier } from './validation-rules.js';
+
+/** Query of `GET /audit-events`: filters combine; newest first. */
+export class AuditEventsQueryDto {
+  @IsOptional()
+  @IsUUID('all')
+  keyId?: string;
+
+  /** Only this owner's changes (an owner-scoped actor always gets its own). */
+  @IsOptional()
+  @IsIdentifier('ownerId')
+  ownerId?: string;
+
+  /** `key:<id>` for a root key, the host's actor id, `cli` or `system`. */
+  @IsOptional()
+  @IsIdentifier('ownerId')
+  actorId?: string;
+
+  @IsOptional()
+  @IsIn(API_KEY_AUDIT_ACTIONS)
+  action?: ApiKeyAuditAction;
+
+  /** Changes at or after this time. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  /** Changes before this time. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  @IsISO8601({ strict: true })
+  until?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
