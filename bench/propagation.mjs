@@ -12,8 +12,11 @@
 // and per round the time from A's revoke answering to C's first 401 is measured against the
 // TTL + 1 s (the revocation message is lost: only the TTL bounds how long C serves the key).
 //
+// --probe ipc asks B over IPC whether it still holds the key (the fixture's `holds`) instead of
+// sending it requests: the time B took to drop the key, without an HTTP round trip in it.
+//
 //   npm run build && node bench/propagation.mjs [--db sqlite|postgres] [--rounds 200]
-//                                              [--bus-down 10] [--bus-down-ttl 3000]
+//                                              [--probe http|ipc] [--bus-down 10] [--bus-down-ttl 3000]
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, createServer } from 'node:net';
@@ -28,11 +31,13 @@ const { values: args } = parseArgs({
     db: { type: 'string', default: 'sqlite' },
     rounds: { type: 'string', default: '200' },
     ttl: { type: 'string', default: '60000' },
+    probe: { type: 'string', default: 'http' },
     'bus-down': { type: 'string', default: '0' },
     'bus-down-ttl': { type: 'string', default: '3000' },
   },
 });
 const rounds = Number(args.rounds);
+if (!['http', 'ipc'].includes(args.probe)) throw new Error('--probe takes http or ipc');
 const REDIS = { host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379) };
 const channel = `nest-api-keys-bench:${randomBytes(4).toString('hex')}:invalidate`;
 
@@ -80,7 +85,7 @@ for (let round = 0; round < rounds; round++) {
   let stop = false;
   const poller = (async () => {
     while (!stop) {
-      if ((await status(b, key)) === 401) return performance.now();
+      if (args.probe === 'ipc' ? !(await b.call('holds', { keyId: id })) : (await status(b, key)) === 401) return performance.now();
     }
     return Number.NaN;
   })();
@@ -89,14 +94,14 @@ for (let round = 0; round < rounds; round++) {
   const answered = performance.now();
   const rejected = await Promise.race([poller, sleep(5_000).then(() => Number.NaN)]);
   stop = true;
-  if (Number.isNaN(rejected)) throw new Error(`round ${round}: B still accepted the key 5 s after the revoke`);
+  if (Number.isNaN(rejected)) throw new Error(`round ${round}: B still held the key 5 s after the revoke`);
   times.push(rejected - answered);
 }
 
 times.sort((x, y) => x - y);
 const at = (p) => times[Math.min(times.length - 1, Math.floor(times.length * p))];
 console.log(
-  `revocation A → B over ${rounds} rounds (${args.db}, Redis pub/sub): ` +
+  `revocation A → B over ${rounds} rounds (${args.db}, Redis pub/sub, ${args.probe === 'ipc' ? "B's cache asked over IPC" : "B's first 401"}): ` +
     `p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, max ${times.at(-1).toFixed(1)} ms (target p99 < 50, max < 250)`,
 );
 const busDownRounds = Number(args['bus-down']);
