@@ -55,6 +55,8 @@ async function badKey(i) {
 }
 
 const start = rss();
+const heapStart = process.memoryUsage().heapUsed;
+console.error(`  start: RSS ${mb(start)} MB, V8 heap used ${mb(heapStart)} MB`);
 const rows = [];
 for (let done = 0; done < N; done += SEGMENT) {
   const t0 = process.hrtime.bigint();
@@ -62,11 +64,25 @@ for (let done = 0; done < N; done += SEGMENT) {
     await Promise.all(Array.from({ length: Math.min(concurrency, done + SEGMENT - i) }, (_, j) => badKey(i + j)));
   }
   const usPerKey = Number(process.hrtime.bigint() - t0) / SEGMENT / 1000;
-  rows.push({ keys: done + SEGMENT, usPerKey: usPerKey.toFixed(1), rssMB: mb(rss()) });
+  // RSS after a full GC, and what of it V8's heap holds (the rest: native memory, the SQLite
+  // page cache, freed pages not yet returned to the system).
+  const rssNow = rss();
+  const { heapUsed, heapTotal, external } = process.memoryUsage();
+  rows.push({
+    keys: done + SEGMENT,
+    usPerKey: usPerKey.toFixed(1),
+    rssMB: mb(rssNow),
+    heapUsedMB: mb(heapUsed),
+    heapTotalMB: mb(heapTotal),
+    externalMB: mb(external),
+  });
   console.error(`  ${(done + SEGMENT).toLocaleString('en')} keys, RSS ${rows.at(-1).rssMB} MB`);
 }
 const growth = rss() - start;
-console.log(`\n${N.toLocaleString('en')} distinct bad keys (${args.db}, cache on): RSS growth ${mb(growth)} MB (target < 50 MB)`);
+console.log(
+  `\n${N.toLocaleString('en')} distinct bad keys (${args.db}, cache on): RSS growth ${mb(growth)} MB (target < 50 MB); ` +
+    `V8 heap used ${mb(heapStart)} → ${mb(process.memoryUsage().heapUsed)} MB`,
+);
 console.table(rows);
 console.log('bounded maps at the end:', {
   ...cache.stats(),

@@ -43,6 +43,14 @@ export function summarizeProfile(file) {
     };
   };
 
+  // The profiler's own start/stop (`Session.post` from node:inspector, as bench/app.mjs calls it)
+  // is the harness, not the server: its sample can carry the whole gap before it (a second or
+  // more on a busy box), so it is left out of the busy time.
+  const underInspector = (id) => {
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) if (byId.get(cur).callFrame.url === 'node:inspector') return true;
+    return false;
+  };
+
   let busy = 0;
   const functions = new Map();
   const groups = new Map();
@@ -51,7 +59,7 @@ export function summarizeProfile(file) {
     const node = byId.get(id);
     const { name, where } = label(node);
     const area = areaOf(node.callFrame.url, name);
-    if (area === 'idle') continue;
+    if (area === 'idle' || underInspector(id)) continue;
     busy += us;
     const key = `${name} ${where}`;
     const f = functions.get(key) ?? { name, where, area, us: 0 };

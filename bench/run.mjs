@@ -96,7 +96,15 @@ async function load(app, variant, seconds) {
   const headers = variant === 'bare' ? {} : { 'x-api-key': app.keys[variant] };
   const result = await autocannon({ url: `${app.url}/bench/${variant}`, connections, duration: seconds, headers });
   const bad = result.non2xx + result.errors + result.timeouts;
-  if (bad > 0) throw new Error(`${variant}: ${bad} non-2xx/errors/timeouts in ${result.requests.total} requests`);
+  if (bad > 0) {
+    const statuses = Object.entries(result.statusCodeStats ?? {})
+      .map(([code, { count }]) => `${count} × ${code}`)
+      .join(', ');
+    throw new Error(
+      `${variant}: ${bad} bad answers in ${result.requests.total} requests ` +
+        `(${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts; status codes: ${statuses || 'none'})`,
+    );
+  }
   return { rps: result.requests.average, p99: result.latency.p99, p50: result.latency.p50, total: result.requests.total };
 }
 
@@ -107,6 +115,16 @@ async function measure(platform, db, cache, stored) {
   if (app.journal) console.error(`  SQLite journal_mode: ${app.journal}`);
   try {
     const served = Object.fromEntries(variants.map((v) => [v, 0]));
+    // One request per key first: brute-force protection counts the attempts of a key this
+    // instance has not yet seen valid as in flight, and past its limit (30 by default, below
+    // the 32 connections) answers 429 until the first lookup settles. A real client's first
+    // burst can meet that too; the load measures the steady state.
+    for (const variant of variants) {
+      const headers = variant === 'bare' ? {} : { 'x-api-key': app.keys[variant] };
+      const response = await fetch(`${app.url}/bench/${variant}`, { headers });
+      if (!response.ok) throw new Error(`${variant}: the first request answered ${response.status}`);
+      served[variant] += 1;
+    }
     for (const variant of variants) served[variant] += (await load(app, variant, warmup)).total;
     const samples = Object.fromEntries(variants.map((v) => [v, []]));
     for (let run = 1; run <= runs; run++) {
