@@ -108,8 +108,8 @@ export interface AuditEvent {
   actorId: string;
   keyId?: string | null;
   ownerId?: string | null;
-  at?: string;
-  createdAt?: string;
+  /** ISO time of the change. */
+  at: string;
   ip?: string | null;
   details?: Record<string, unknown> | null;
 }
