@@ -70,6 +70,19 @@ describe(`failed attempts under concurrency on ${lane}`, () => {
     expect(lookups(sql)).toBe(30);
   });
 
+  it("a client's first burst with its one valid key is one attempt: a slow first lookup refuses none of it", async () => {
+    // Each request once counted as a possible failure until its lookup answered: 60 concurrent
+    // first requests with a valid key got 30 × 200 and 30 × 429 while the store was slow.
+    const { key } = await t.apiKeys.create({ ownerId: 'bf-first-burst' });
+    const release = await hangKeyLookups(t);
+    const pending = Promise.all(
+      Array.from({ length: 60 }, () => request(base).get('/demo/whoami').set('x-forwarded-for', '203.0.113.9').set('x-api-key', key)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await release();
+    expect((await pending).map((res) => res.status)).toEqual(Array(60).fill(200));
+  });
+
   it('counts IPv6 clients by their /64: rotating the interface id does not earn new attempts', async () => {
     sql.reset();
     const answers = await Promise.all(

@@ -48,6 +48,27 @@ describe('FailedAttempts', () => {
     return gate.retryAfterMs;
   }
 
+  it('requests repeating a key in flight are one attempt: a first burst with one key is never refused', async () => {
+    const key = format.generate();
+    const gates = Array.from({ length: 50 }, () => attempts.begin('1.2.3.4', key)); // limit 5, none settled
+    expect(gates.every((gate) => gate.attempt !== undefined)).toBe(true);
+    // Distinct keys still count one each: 4 more fit beside it, the fifth does not.
+    const others = Array.from({ length: 5 }, () => attempts.begin('1.2.3.4', format.generate()));
+    expect(others.map((gate) => gate.retryAfterMs)).toEqual([0, 0, 0, 0, 60_000]);
+    for (const gate of [...gates, ...others]) await gate.attempt?.settle(false);
+    expect(attempts['inFlight'].size).toBe(0);
+  });
+
+  it('a client blocked by failures counted elsewhere is refused even for a key it has in flight', async () => {
+    const other = new FailedAttempts(storage, clock, { limit: 5, windowMs: 60_000 }); // another instance
+    const key = format.generate();
+    const first = attempts.begin('1.2.3.4', key);
+    for (let i = 0; i < 4; i++) await failOnce('1.2.3.4', other);
+    await failOnce('1.2.3.4'); // this instance now reads 5 failures from the shared storage
+    expect(attempts.begin('1.2.3.4', key).retryAfterMs).toBe(60_000);
+    await first.attempt!.settle(true);
+  });
+
   it('allows exactly `limit` failures in a window, then blocks the client until the window ends', async () => {
     const probe = format.generate();
     for (let i = 0; i < 5; i++) {

@@ -37,8 +37,12 @@ const BYPASS: FailedAttempt = { settle: async () => undefined };
 export class FailedAttempts {
   /** The latest failure count the storage answered per client, for its window. */
   private readonly counts: ExpiringMap<{ hits: number; expiresAt: number }>;
-  /** Attempts counted before their lookup and not yet settled, per client. */
-  private readonly inFlight = new Map<string, number>();
+  /**
+   * Keys (SHA-256) counted before their lookup and not yet settled, per client, with how many
+   * requests carry each: requests repeating a key already in flight are one attempt, so a
+   * client's first burst with its one valid key is never refused while that key is looked up.
+   */
+  private readonly inFlight = new Map<string, Map<string, number>>();
   /**
    * SHA-256 of keys verified valid here, the least recently verified evicted first (a Map
    * evicting its first key walks every deleted slot again: quadratic under many distinct keys).
@@ -60,14 +64,18 @@ export class FailedAttempts {
 
   /** Counts an attempt of `client` with `rawKey` before its lookup, or says how long to wait. */
   begin(client: string, rawKey: string): FailedAttemptGate {
-    if (this.knownValid.get(sha256Hex(rawKey), 0)) return { retryAfterMs: 0, attempt: BYPASS };
+    const keyHash = sha256Hex(rawKey);
+    if (this.knownValid.get(keyHash, 0)) return { retryAfterMs: 0, attempt: BYPASS };
     const now = this.clock.now();
     const recorded = this.counts.get(client, now);
-    const pending = this.inFlight.get(client) ?? 0;
-    if ((recorded?.hits ?? 0) + pending >= this.options.limit) {
+    const hits = recorded?.hits ?? 0;
+    const keys = this.inFlight.get(client) ?? new Map<string, number>();
+    const pending = keys.size - (keys.has(keyHash) ? 1 : 0); // other keys: this one is counted once
+    if (hits + pending >= this.options.limit) {
       return { retryAfterMs: Math.max(1, recorded ? recorded.expiresAt - now : this.options.windowMs) };
     }
-    this.inFlight.set(client, pending + 1);
+    keys.set(keyHash, (keys.get(keyHash) ?? 0) + 1);
+    this.inFlight.set(client, keys);
     let settled = false;
     return {
       retryAfterMs: 0,
@@ -79,9 +87,10 @@ export class FailedAttempts {
             if (failed) await this.recordFailure(client);
           } finally {
             // Released only after the failure is recorded, so no attempt slips in between.
-            const left = (this.inFlight.get(client) ?? 1) - 1;
-            if (left > 0) this.inFlight.set(client, left);
-            else this.inFlight.delete(client);
+            const left = (keys.get(keyHash) ?? 1) - 1;
+            if (left > 0) keys.set(keyHash, left);
+            else keys.delete(keyHash);
+            if (keys.size === 0 && this.inFlight.get(client) === keys) this.inFlight.delete(client);
           }
         },
       },
