@@ -1,8 +1,7 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { API_KEY_AUDIT_ACTIONS } from '../../audit/audit-actions.js';
 import type { ApiKeyAuditAction } from '../../interfaces/audit.interface.js';
-import { IsIdentifier } from './validation-rules.js';
+import { IsCursor, IsIdentifier, IsPageLimit, IsQueryTime } from './validation-rules.js';
 
 /** Query of `GET /audit-events`: filters combine; newest first. */
 export class AuditEventsQueryDto {
@@ -26,27 +25,19 @@ export class AuditEventsQueryDto {
 
   /** Changes at or after this time. */
   @IsOptional()
-  @IsString()
-  @MaxLength(40)
-  @IsISO8601({ strict: true })
+  @IsQueryTime()
   since?: string;
 
   /** Changes before this time. */
   @IsOptional()
-  @IsString()
-  @MaxLength(40)
-  @IsISO8601({ strict: true })
+  @IsQueryTime()
   until?: string;
 
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IsPageLimit()
   limit?: number;
 
   @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @IsCursor()
   cursor?: string;
 }

@@ -1,7 +1,6 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { API_KEY_STATUSES, type ApiKeyStatus } from '../../interfaces/api-key.interface.js';
-import { IsIdentifier } from './validation-rules.js';
+import { IsCursor, IsIdentifier, IsPageLimit } from './validation-rules.js';
 
 /** Query of `GET /keys`. */
 export class ListApiKeysQueryDto {
@@ -18,14 +17,10 @@ export class ListApiKeysQueryDto {
   status?: ApiKeyStatus;
 
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IsPageLimit()
   limit?: number;
 
   @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @IsCursor()
   cursor?: string;
 }

@@ -1,9 +1,8 @@
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional } from 'class-validator';
 import type { UsageGranularity } from '../../interfaces/usage.interface.js';
 import { MAX_VERIFY_TAGS } from '../../verification/verify-tags.js';
-import { IsIdentifier } from './validation-rules.js';
+import { IsCursor, IsIdentifier, IsPageLimit, IsQueryTime } from './validation-rules.js';
 
 /** Query of `GET /keys/:id/usage`. */
 export class KeyUsageQueryDto {
@@ -14,31 +13,23 @@ export class KeyUsageQueryDto {
 
   /** Start of the period. Default 24 hours (hourly) or 30 days (daily) before `until`. */
   @IsOptional()
-  @IsString()
-  @MaxLength(40)
-  @IsISO8601({ strict: true })
+  @IsQueryTime()
   since?: string;
 
   /** End of the period (exclusive). Default now. */
   @IsOptional()
-  @IsString()
-  @MaxLength(40)
-  @IsISO8601({ strict: true })
+  @IsQueryTime()
   until?: string;
 }
 
 /** Query of `GET /keys/:id/verifications`. */
 export class VerificationLogQueryDto {
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IsPageLimit()
   limit?: number;
 
   @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @IsCursor()
   cursor?: string;
 
   /** Only verifications carrying every one of these tags: `?tags=a&tags=b`. */
@@ -59,15 +50,11 @@ export class StatsQueryDto {
 
   /** Start of the period. Default 24 hours before `until`. */
   @IsOptional()
-  @IsString()
-  @MaxLength(40)
-  @IsISO8601({ strict: true })
+  @IsQueryTime()
   since?: string;
 
   /** End of the period (exclusive). Default now. */
   @IsOptional()
-  @IsString()
-  @MaxLength(40)
-  @IsISO8601({ strict: true })
+  @IsQueryTime()
   until?: string;
 }

@@ -1,4 +1,16 @@
-import { ArrayMaxSize, IsArray, registerDecorator, type ValidationOptions } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsISO8601,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  registerDecorator,
+  type ValidationOptions,
+} from 'class-validator';
 import { MAX_GRANTS } from '../../keys/api-key-input.js';
 import { identifierProblem, type IdentifierKind } from '../../keys/identifiers.js';
 import { descriptionProblem, reservedPermissionProblem } from '../../rbac/rbac-input.js';
@@ -75,4 +87,31 @@ export function IsDescription(options?: ValidationOptions): PropertyDecorator {
       options: { message: (args) => `${args.property} ${descriptionProblem(args.value) ?? 'must be valid'}`, ...options },
       validator: { validate: (value: unknown) => descriptionProblem(value) === null },
     });
+}
+
+/** A time bound of a list query (`since`, `until`): a strict ISO 8601 string. @internal */
+export function IsQueryTime(): PropertyDecorator {
+  return (target, property) => {
+    IsISO8601({ strict: true })(target, property);
+    MaxLength(40)(target, property);
+    IsString()(target, property);
+  };
+}
+
+/** A page size of a list query: an integer from 1 to 100 (query strings arrive as text). @internal */
+export function IsPageLimit(): PropertyDecorator {
+  return (target, property) => {
+    Max(100)(target, property);
+    Min(1)(target, property);
+    IsInt()(target, property);
+    Type(() => Number)(target, property);
+  };
+}
+
+/** The opaque `cursor` of a list query, as a page answered it. @internal */
+export function IsCursor(): PropertyDecorator {
+  return (target, property) => {
+    MaxLength(200)(target, property);
+    IsString()(target, property);
+  };
 }
