@@ -66,6 +66,8 @@ Try it (bash):
   curl -s -X POST ${base}/api-keys/keys/$ID/revoke -H "x-api-key: $ROOT_KEY"; echo
   curl -s ${base}/projects -H "x-api-key: $KEY"; echo
   curl -s ${base}/projects -H "x-api-key: $CHILD"; echo
+  # 7. the audit trail: who changed the key, when and from where, newest first
+  curl -s "${base}/api-keys/audit-events?keyId=$ID" -H "x-api-key: $ROOT_KEY"; echo
 
 `;
 }

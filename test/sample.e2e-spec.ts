@@ -98,6 +98,16 @@ describe('sample app', () => {
     expect(revoked.body.code).toBe('REVOKED');
     const childRevoked = await request(server).get('/projects').set('x-api-key', child.body.key).expect(401);
     expect(childRevoked.body.code).toBe('REVOKED');
+    const trail = await request(server).get(`/api-keys/audit-events?keyId=${apiKey.id}`).set('x-api-key', rootKey!).expect(200);
+    const rootId = (await apiKeys.verify(rootKey!, { dryRun: true })).key!.id;
+    expect(trail.body.items.map((e: { action: string; actorId: string }) => [e.action, e.actorId])).toEqual(
+      expect.arrayContaining([
+        ['key.revoked', `key:${rootId}`],
+        ['key.roles_set', `key:${rootId}`],
+        ['key.created', `key:${rootId}`],
+      ]),
+    );
+    expect(trail.body.items[0].action).toBe('key.revoked');
     await request(server).get('/hello').expect(200, { hello: 'anonymous' });
   });
 
