@@ -96,16 +96,7 @@ export { ListRbacQueryDto } from './admin/dto/list-rbac.query.dto.js';
 export { KeyUsageQueryDto, VerificationLogQueryDto, StatsQueryDto } from './admin/dto/usage.query.dto.js';
 export { AuditEventsQueryDto } from './admin/dto/audit-events.query.dto.js';
 export { PutSecretDto } from './admin/dto/put-secret.dto.js';
-export {
-  ApiKeysInitialSchema1763800000000,
-  ApiKeysQuotas1763900000000,
-  ApiKeysExactIdentifiers1764000000000,
-  ApiKeysOwnerCounts1764050000000,
-  ApiKeysAudit1764100000000,
-  ApiKeysUsage1764200000000,
-  ApiKeysSecrets1764300000000,
-  ApiKeysCreditsGranted1764400000000,
-} from './migrations/index.js';
+export * from './migrations/index.js'; // every migration class, by name
 
 export { ApiKeySecretsService } from './secrets/api-key-secrets.service.js';
 export { ApiKeySecretEntity } from './secrets/api-key-secret.entity.js';
