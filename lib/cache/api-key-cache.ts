@@ -77,16 +77,22 @@ export class ApiKeyCache implements ApiKeyLookup {
   }
 
   findByHashes(hashes: string[]): Promise<ApiKeyEntity | null> {
+    const cached = this.peekByHashes(hashes);
+    if (cached !== undefined) return Promise.resolve(cached);
+    const notFoundKey = hashes.length === 1 ? hashes[0] : hashes.join(' ');
+    if (this.notFound.get(notFoundKey, this.clock.now())) return Promise.resolve(null);
+    return this.read(`h ${notFoundKey}`, () => this.store.findByHashes(hashes), notFoundKey);
+  }
+
+  peekByHashes(hashes: string[]): ApiKeyEntity | undefined {
     const now = this.clock.now();
     for (const hash of hashes) {
       const id = this.idsByHash.get(hash);
       if (id === undefined) continue;
       const row = this.rows.get(id, now);
-      if (row !== undefined) return Promise.resolve(row);
+      if (row !== undefined) return row;
     }
-    const notFoundKey = hashes.length === 1 ? hashes[0] : hashes.join(' ');
-    if (this.notFound.get(notFoundKey, now)) return Promise.resolve(null);
-    return this.read(`h ${notFoundKey}`, () => this.store.findByHashes(hashes), notFoundKey);
+    return undefined;
   }
 
   findById(id: string): Promise<ApiKeyEntity | null> {

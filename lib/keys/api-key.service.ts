@@ -106,6 +106,15 @@ export class ApiKeyService {
     return this.verifier.verify(raw, options);
   }
 
+  /**
+   * The guard's verify: a result without a promise when the key cache decides, and the key's
+   * SHA-256 reused when the guard already made it.
+   * @internal
+   */
+  verifyNow(raw: string, options: VerifyOptions, sha256?: string): VerifyResult | Promise<VerifyResult> {
+    return this.verifier.verifyNow(raw, options, sha256);
+  }
+
   /** A key by id, or null. Never includes the hash. */
   async get(id: string): Promise<ApiKey | null> {
     const key = await this.store.findById(id);

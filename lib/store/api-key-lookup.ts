@@ -19,6 +19,11 @@ export interface ApiKeyLookup {
    * change that has committed since.
    */
   stamp?(): number;
+  /**
+   * A cache only: the cached row stored under one of these hashes, or undefined — answered
+   * without a store call, so a warm verify needs no await.
+   */
+  peekByHashes?(hashes: string[]): ApiKeyEntity | undefined;
   /** A cache only: whether anything was invalidated after `stamp` was taken. */
   changedSince?(stamp: number): boolean;
   /** A cache only: forgets these keys (their rows changed outside the change pipeline, e.g. a re-hash). */

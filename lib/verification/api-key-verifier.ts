@@ -43,6 +43,7 @@ const STALE = Symbol('stale');
  */
 export class ApiKeyVerifier {
   private readonly logger = new Logger('ApiKeys');
+  private readonly pendingLastUsedAt = (keyId: string) => this.lastUsed.pendingFor(keyId);
 
   constructor(
     private readonly format: KeyFormat,
@@ -57,11 +58,27 @@ export class ApiKeyVerifier {
   ) {}
 
   async verify(raw: string, options: VerifyOptions): Promise<VerifyResult> {
+    return this.verifyNow(raw, options);
+  }
+
+  /**
+   * `verify`, answered without a promise when the warm path decides (see verifyCached): the
+   * guard saves its awaits on most requests. Bad options throw synchronously. `sha256`: the
+   * key's SHA-256 when the caller already made it.
+   */
+  verifyNow(raw: string, options: VerifyOptions, sha256?: string): VerifyResult | Promise<VerifyResult> {
     const cost = checkNonNegativeInteger('cost', options.cost) ?? 1;
     checkTags(options.tags);
     const seen: Progress = { spent: 0 };
     if (!this.format.parse(raw)) return this.finish(failure('MALFORMED'), seen, options);
-    const candidates = this.hasher.candidates(raw);
+    const candidates = this.hasher.candidates(raw, sha256);
+    const cached = this.verifyCached(candidates, options, seen);
+    if (cached) return this.finish(cached, seen, options);
+    return this.verifyFromStore(candidates, cost, options, seen);
+  }
+
+  /** Every other verify: reads through the lookup under the store deadline. */
+  private async verifyFromStore(candidates: HashCandidate[], cost: number, options: VerifyOptions, seen: Progress): Promise<VerifyResult> {
     const result = await withStoreDeadline(async (deadline) => {
       for (let read = 1; ; read++) {
         const outcome = await this.verifyStored(candidates, cost, options, deadline, seen, read < MAX_READS);
@@ -71,10 +88,31 @@ export class ApiKeyVerifier {
     return this.finish(result, seen, options);
   }
 
+  /**
+   * The warm path: a plain key (not rotated, not a child) whose row is cached and whose call
+   * spends nothing shared (no credits, no rate limit) is decided from that row alone — no
+   * store call, no deadline timer, no await, and so no change can commit in the middle of it.
+   * Undefined when any of that does not hold: verifyStored decides, with the same checks.
+   */
+  private verifyCached(candidates: HashCandidate[], options: VerifyOptions, seen: Progress): VerifyResult | undefined {
+    const found = this.lookup.peekByHashes?.(candidates.map((c) => c.hash));
+    if (found === undefined || found.rotationGraceEndsAt !== null || found.parentKeyId !== null) return undefined;
+    if (found.remaining !== null || (!options.dryRun && this.hasRateLimits(found))) return undefined;
+    if (options.ownerId !== undefined && found.ownerId !== options.ownerId) return failure('NOT_FOUND');
+    seen.key = seen.effective = found;
+    const chain: KeyChain = { lineage: [found], parent: null };
+    const grants = grantsOf(chain);
+    const now = this.options.clock.now();
+    const code = this.check(chain, grants, now, options);
+    if (code) return this.denial(code, options);
+    return this.accept({ valid: true, code: 'VALID', message: VERIFY_MESSAGES.VALID }, found, chain, grants, candidates[0], now, options);
+  }
+
   /** Runs the verification hooks (failure events, usage, thresholds); none of them may fail the call. */
   private finish(result: VerifyResult, seen: Progress, options: VerifyOptions): VerifyResult {
     if (this.hooks.length === 0) return result;
-    const record: VerificationRecord = { at: this.options.clock.now(), result, options, ...seen };
+    const { key, effective, spent } = seen; // named, not spread: a spread costs more than the rest of a warm verify
+    const record: VerificationRecord = { at: this.options.clock.now(), result, options, key, effective, spent };
     for (const hook of this.hooks) {
       try {
         hook.afterVerify(record);
@@ -170,23 +208,54 @@ export class ApiKeyVerifier {
       }
     }
 
+    return this.accept(result, found, chain, grants, candidates[0], now, options);
+  }
+
+  /** A call that passed every step: its use noted, an older hash upgraded, the principal attached. */
+  private accept(
+    result: VerifyResult,
+    found: ApiKeyEntity,
+    chain: KeyChain,
+    grants: Grants,
+    current: HashCandidate,
+    now: number,
+    options: VerifyOptions,
+  ): VerifyResult {
     if (!options.dryRun) for (const key of chain.lineage) this.lastUsed.note(key.id, now);
-    if (found.hashVersion !== this.hasher.currentVersion) this.upgradeHash(found, candidates[0]);
+    if (found.hashVersion !== this.hasher.currentVersion) this.upgradeHash(found, current);
     result.key = toPrincipal(found, effectiveOf(chain), grants.permissions, grants.roles, expiryOf(chain));
     return result;
   }
 
   private check(chain: KeyChain, grants: Grants, now: number, options: VerifyOptions): VerifyCode | null {
-    return runKeyChecks({ ...chain, ...grants, now, pendingLastUsedAt: (id) => this.lastUsed.pendingFor(id) }, options);
+    // Fields named one by one: spreading the two objects cost a sixth of a warm verify.
+    const subject: VerifySubject = {
+      lineage: chain.lineage,
+      parent: chain.parent,
+      permissions: grants.permissions,
+      roles: grants.roles,
+      now,
+      pendingLastUsedAt: this.pendingLastUsedAt,
+    };
+    return runKeyChecks(subject, options);
   }
 
   /** The key's own limits (or the defaults) and its owner's shared limits. */
   private rateLimitBuckets(key: ApiKeyEntity): RateLimitBucket[] {
-    const own = key.rateLimits?.length ? key.rateLimits : this.options.defaultRateLimits;
     return [
-      ...own.map((rule) => ({ scope: { kind: 'key' as const, id: key.lineageId }, rule })),
+      ...this.ownRateLimits(key).map((rule) => ({ scope: { kind: 'key' as const, id: key.lineageId }, rule })),
       ...(key.owner?.rateLimits ?? []).map((rule) => ({ scope: { kind: 'owner' as const, id: key.ownerId }, rule })),
     ];
+  }
+
+  /** Whether a call of this key counts against any rate limit (rateLimitBuckets is not empty). */
+  private hasRateLimits(key: ApiKeyEntity): boolean {
+    return this.ownRateLimits(key).length > 0 || (key.owner?.rateLimits?.length ?? 0) > 0;
+  }
+
+  /** The key's own limits, or the defaults when it has none. */
+  private ownRateLimits(key: ApiKeyEntity) {
+    return key.rateLimits?.length ? key.rateLimits : this.options.defaultRateLimits;
   }
 
   private usageExceeded(key: ApiKeyEntity, now: number, balance?: number): VerifyResult {
