@@ -169,8 +169,9 @@ describe(`boot checks on ${lane}`, () => {
     const { key: root } = await t.apiKeys.create({ ownerId: 'ops', permissions: ['api_keys:admin'] });
     try {
       // The root key verifies first; then the list query hits the destroyed DataSource.
-      const verify = t.apiKeys.verify.bind(t.apiKeys);
-      jest.spyOn(t.apiKeys, 'verify').mockImplementation(async (...args) => {
+      // verifyNow is the guard's entry into the verifier.
+      const verify = t.apiKeys.verifyNow.bind(t.apiKeys);
+      jest.spyOn(t.apiKeys, 'verifyNow').mockImplementation(async (...args) => {
         const result = await verify(...args);
         await t.dataSource.destroy();
         return result;

@@ -17,7 +17,8 @@ import type { VerifyOptions, VerifyResult } from '../interfaces/verify-result.in
 import { ApiKeyService } from '../keys/api-key.service.js';
 import { normalizeIp, trackerOf } from '../verification/ip-address.js';
 import { apiKeysHttpException, DENIAL_STATUS, denialHeaders, messageOf, rateLimitHeaders, type DenialCode } from './http-error-mapping.js';
-import type { FailedAttempts } from '../quotas/failed-attempts.js';
+import type { FailedAttempt, FailedAttempts } from '../quotas/failed-attempts.js';
+import { sha256Hex } from '../keys/key-hasher.js';
 import { extractKey } from './key-extractor.js';
 
 /**
@@ -35,6 +36,8 @@ import { extractKey } from './key-extractor.js';
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   protected readonly logger = new Logger('ApiKeyGuard');
+  /** Each route's metadata by handler, then controller class (a handler can be inherited). */
+  private readonly routes = new WeakMap<Function, WeakMap<Function, RouteMetadata>>();
 
   constructor(
     protected readonly reflector: Reflector,
@@ -49,32 +52,73 @@ export class ApiKeyGuard implements CanActivate {
     return this.authenticate(context, this.getRequirements(context));
   }
 
-  /** Verifies the request's key against `requirements`; throws the mapped HTTP error on denial. */
-  protected async authenticate(context: ExecutionContext, requirements: VerifyOptions): Promise<boolean> {
+  /**
+   * Verifies the request's key against `requirements`; throws the mapped HTTP error on denial.
+   * Answers without a promise when the key cache decides for a key this instance already saw
+   * valid (most requests of a warm app).
+   */
+  protected authenticate(context: ExecutionContext, requirements: VerifyOptions): boolean | Promise<boolean> {
     const request = this.getRequest(context);
     const raw = this.extractKey(request);
     if (raw === undefined) {
-      if (this.flag(context, OPTIONAL_API_KEY_KEY)) return true;
+      if (this.routeOf(context).optional) return true;
       return this.onDenied(context, 'MISSING');
     }
+    // One SHA-256 per request, shared by brute-force counting and the lookup.
+    const keyHash = sha256Hex(raw);
     // Counted before the lookup (given back if the key is valid), so a burst from one client
     // reaches the store at most `limit` times; past it, answered before any database work.
-    const gate = this.failedAttempts?.begin(this.getTracker(request), raw);
+    const gate = this.failedAttempts?.begin(this.getTracker(request), keyHash);
     if (gate && gate.retryAfterMs > 0) return this.onDenied(context, 'TOO_MANY_ATTEMPTS', { retryAfterMs: gate.retryAfterMs });
+    // No attempt for a key this instance already verified valid: nothing to settle or remember.
+    const attempt = gate?.attempt;
+    // Object.assign, not a spread: `{ ...requirements, ip }` costs ~1.5 µs on Node 20.
+    const options: VerifyOptions = Object.assign({}, requirements);
+    options.ip = this.getClientIp(request);
+    let verifying: VerifyResult | Promise<VerifyResult>;
+    try {
+      verifying = this.apiKeys.verifyNow(raw, options, keyHash);
+    } catch (error) {
+      return this.afterError(context, attempt, error);
+    }
+    if (!attempt && !(verifying instanceof Promise)) return this.admit(context, request, verifying);
+    return this.settle(context, request, keyHash, attempt, verifying);
+  }
+
+  /** Waits for the verify, settles the counted attempt, then admits or denies. */
+  private async settle(
+    context: ExecutionContext,
+    request: any,
+    keyHash: string,
+    attempt: FailedAttempt | undefined,
+    verifying: VerifyResult | Promise<VerifyResult>,
+  ): Promise<boolean> {
     let result: VerifyResult;
     try {
-      result = await this.apiKeys.verify(raw, { ...requirements, ip: this.getClientIp(request) });
+      result = await verifying;
     } catch (error) {
-      await gate?.attempt?.settle(false);
-      if (error instanceof StoreUnavailableError) {
-        this.logger.warn(`API key store unavailable: ${error.reason}`);
-        return this.onDenied(context, 'STORE_UNAVAILABLE');
-      }
-      throw error;
+      return this.afterError(context, attempt, error);
     }
-    await gate?.attempt?.settle(result.code === 'MALFORMED' || result.code === 'NOT_FOUND');
+    if (attempt) {
+      await attempt.settle(result.code === 'MALFORMED' || result.code === 'NOT_FOUND');
+      if (result.valid) this.failedAttempts!.rememberValid(keyHash);
+    }
+    return this.admit(context, request, result);
+  }
+
+  /** A verify that threw: the attempt is given back; a store outage is 503, anything else stays a 500. */
+  private async afterError(context: ExecutionContext, attempt: FailedAttempt | undefined, error: unknown): Promise<never> {
+    if (attempt) await attempt.settle(false);
+    if (error instanceof StoreUnavailableError) {
+      this.logger.warn(`API key store unavailable: ${error.reason}`);
+      return this.onDenied(context, 'STORE_UNAVAILABLE');
+    }
+    throw error;
+  }
+
+  /** Attaches the principal of a VALID result (with its rate-limit headers), or answers the denial. */
+  private admit(context: ExecutionContext, request: any, result: VerifyResult): boolean {
     if (!result.valid) return this.onDenied(context, result.code as DenialCode, result);
-    this.failedAttempts?.rememberValid(raw);
     if (result.rateLimit) this.setHeaders(context, rateLimitHeaders(result.rateLimit, this.options.clock.now()));
     request[REQUEST_API_KEY_PROPERTY] = result.key;
     request[REQUEST_VERIFICATION_PROPERTY] = result;
@@ -115,17 +159,12 @@ export class ApiKeyGuard implements CanActivate {
 
   /** What the route requires, from its decorators (method level overrides class level). */
   protected getRequirements(context: ExecutionContext): VerifyOptions {
-    const targets = [context.getHandler(), context.getClass()];
-    return {
-      permissions: this.reflector.getAllAndOverride<PermissionRequirement | undefined>(REQUIRE_PERMISSIONS_KEY, targets),
-      roles: this.reflector.getAllAndOverride<string[] | undefined>(REQUIRE_ROLES_KEY, targets),
-      cost: this.reflector.getAllAndOverride<number | undefined>(API_KEY_COST_KEY, targets),
-    };
+    return this.routeOf(context).requirements;
   }
 
   /** Whether the route opted out with `@SkipApiKey()`. */
   protected shouldSkip(context: ExecutionContext): boolean {
-    return this.flag(context, SKIP_API_KEY_KEY);
+    return this.routeOf(context).skip;
   }
 
   /** Sets the denial's headers and throws its HTTP error. Override to change the answer. */
@@ -143,7 +182,37 @@ export class ApiKeyGuard implements CanActivate {
     for (const [name, value] of Object.entries(headers)) adapter.setHeader(response, name, value);
   }
 
-  private flag(context: ExecutionContext, key: string): boolean {
-    return this.reflector.getAllAndOverride<boolean | undefined>(key, [context.getHandler(), context.getClass()]) === true;
+  /**
+   * The route's decorators, read once per handler and class: metadata is fixed once the app is
+   * built, and reading it on every request is a measurable part of a warm guard.
+   */
+  private routeOf(context: ExecutionContext): RouteMetadata {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byController = this.routes.get(handler);
+    if (!byController) this.routes.set(handler, (byController = new WeakMap()));
+    let route = byController.get(controller);
+    if (!route) byController.set(controller, (route = this.readRoute([handler, controller])));
+    return route;
   }
+
+  private readRoute(targets: [Function, Function]): RouteMetadata {
+    const flag = (key: string) => this.reflector.getAllAndOverride<boolean | undefined>(key, targets) === true;
+    return {
+      skip: flag(SKIP_API_KEY_KEY),
+      optional: flag(OPTIONAL_API_KEY_KEY),
+      requirements: {
+        permissions: this.reflector.getAllAndOverride<PermissionRequirement | undefined>(REQUIRE_PERMISSIONS_KEY, targets),
+        roles: this.reflector.getAllAndOverride<string[] | undefined>(REQUIRE_ROLES_KEY, targets),
+        cost: this.reflector.getAllAndOverride<number | undefined>(API_KEY_COST_KEY, targets),
+      },
+    };
+  }
+}
+
+/** What a route's decorators say to the guard. */
+interface RouteMetadata {
+  skip: boolean;
+  optional: boolean;
+  requirements: VerifyOptions;
 }

@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ApiKeysClock } from '../interfaces/clock.interface.js';
 import type { FailedAttemptsOptions, RateLimitStorage, RateLimitStorageRecord } from '../interfaces/quota.interface.js';
-import { sha256Hex } from '../keys/key-hasher.js';
 import { LruTtlCache } from '../cache/lru-cache.js';
 import { counterKey } from './counter-key.js';
 import { ExpiringMap } from './expiring-map.js';
@@ -18,10 +17,14 @@ export interface FailedAttempt {
   settle(failed: boolean): Promise<void>;
 }
 
-/** What `begin` answers: wait this long (429 TOO_MANY_ATTEMPTS), or go on and settle the attempt. @internal */
+/**
+ * What `begin` answers: wait this long (429 TOO_MANY_ATTEMPTS); or go on and settle the
+ * attempt; or, for a key already verified valid here, go on with nothing counted
+ * (`retryAfterMs` 0, no attempt). @internal
+ */
 export type FailedAttemptGate = { retryAfterMs: number; attempt?: undefined } | { retryAfterMs: 0; attempt: FailedAttempt };
 
-const BYPASS: FailedAttempt = { settle: async () => undefined };
+const KNOWN_VALID: FailedAttemptGate = Object.freeze({ retryAfterMs: 0 });
 
 /**
  * Brute-force protection (SPEC §7). An attempt is counted **before** the lookup — as in flight
@@ -62,10 +65,12 @@ export class FailedAttempts {
     this.local = new InMemoryRateLimitStorage(clock, { maxEntries: MAX_CLIENTS });
   }
 
-  /** Counts an attempt of `client` with `rawKey` before its lookup, or says how long to wait. */
-  begin(client: string, rawKey: string): FailedAttemptGate {
-    const keyHash = sha256Hex(rawKey);
-    if (this.knownValid.get(keyHash, 0)) return { retryAfterMs: 0, attempt: BYPASS };
+  /**
+   * Counts an attempt of `client` with a key before its lookup, or says how long to wait.
+   * `keyHash`: the key's SHA-256 (hex), never the key itself (this state outlives the request).
+   */
+  begin(client: string, keyHash: string): FailedAttemptGate {
+    if (this.knownValid.get(keyHash, 0)) return KNOWN_VALID;
     const now = this.clock.now();
     const recorded = this.counts.get(client, now);
     const hits = recorded?.hits ?? 0;
@@ -97,8 +102,9 @@ export class FailedAttempts {
     };
   }
 
-  rememberValid(rawKey: string): void {
-    this.knownValid.set(sha256Hex(rawKey), true, Number.POSITIVE_INFINITY, 0);
+  /** The key with this SHA-256 verified valid here: its client's later attempts with it are not counted. */
+  rememberValid(keyHash: string): void {
+    this.knownValid.set(keyHash, true, Number.POSITIVE_INFINITY, 0);
   }
 
   private async recordFailure(client: string): Promise<void> {
