@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
  * @internal
  */
 export function ipv6Groups(address: string): number[] | null {
+  if (!address.includes(':')) return null; // IPv4 (the common case) without parsing
   const bare = address.split('%')[0];
   if (isIP(bare) !== 6) return null;
   const halves = bare.split('::');
