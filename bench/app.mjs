@@ -9,6 +9,8 @@
 // It creates its keys at boot and hands them to the parent over IPC (never on stdout).
 // Routes:
 //   GET /bench/bare      no guard
+//   GET /bench/noop      a guard of the app's own that only checks the header is there: what
+//                        any Nest guard costs, the floor under ApiKeyGuard
 //   GET /bench/guarded   ApiKeyGuard, a key without credits or limits
 //   GET /bench/credits   ApiKeyGuard, a key with remaining = 1e12 (cost 1 per call)
 //   GET /bench/limited   ApiKeyGuard, a key with a rate limit that never denies
@@ -16,7 +18,7 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
-import { Controller, Get, Module, UseGuards } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -42,6 +44,9 @@ class BenchController {
   bare() {
     return { ok: true };
   }
+  noop() {
+    return { ok: true };
+  }
   guarded() {
     return { ok: true };
   }
@@ -56,7 +61,14 @@ function decorateMethod(target, name, decorators) {
   const descriptor = Object.getOwnPropertyDescriptor(target.prototype, name);
   for (const decorator of decorators.reverse()) decorator(target.prototype, name, descriptor);
 }
+class HeaderPresentGuard {
+  canActivate(context) {
+    return context.switchToHttp().getRequest().headers['x-api-key'] !== undefined;
+  }
+}
+Injectable()(HeaderPresentGuard);
 decorateMethod(BenchController, 'bare', [Get('bare')]);
+decorateMethod(BenchController, 'noop', [Get('noop'), UseGuards(HeaderPresentGuard)]);
 decorateMethod(BenchController, 'guarded', [Get('guarded'), UseGuards(ApiKeyGuard)]);
 decorateMethod(BenchController, 'credits', [Get('credits'), UseGuards(ApiKeyGuard), ApiKeyCost(1)]);
 decorateMethod(BenchController, 'limited', [Get('limited'), UseGuards(ApiKeyGuard)]);
@@ -99,6 +111,7 @@ const created = {
   }),
 };
 const keys = Object.fromEntries(Object.entries(created).map(([variant, { key }]) => [variant, key]));
+keys.noop = keys.guarded; // the same header, so both parse the same request
 
 const shutdown = async () => {
   await app.close();
