@@ -4,7 +4,6 @@ import type { FailedAttemptsOptions, RateLimitStorage, RateLimitStorageRecord } 
 import { LruTtlCache } from '../cache/lru-cache.js';
 import { counterKey } from './counter-key.js';
 import { ExpiringMap } from './expiring-map.js';
-import { InMemoryRateLimitStorage } from './in-memory-rate-limit.storage.js';
 
 /** Clients whose counts one instance remembers; past it the oldest are forgotten. */
 const MAX_CLIENTS = 100_000;
@@ -38,7 +37,11 @@ const KNOWN_VALID: FailedAttemptGate = Object.freeze({ retryAfterMs: 0 });
  * @internal
  */
 export class FailedAttempts {
-  /** The latest failure count the storage answered per client, for its window. */
+  /**
+   * Failures per client in its window: the latest count the shared storage answered, or the
+   * count itself when failures are counted in process (no shared storage, or it is down) —
+   * one entry per client either way.
+   */
   private readonly counts: ExpiringMap<{ hits: number; expiresAt: number }>;
   /**
    * Keys (SHA-256) counted before their lookup and not yet settled, per client, with how many
@@ -51,7 +54,6 @@ export class FailedAttempts {
    * evicting its first key walks every deleted slot again: quadratic under many distinct keys).
    */
   private readonly knownValid = new LruTtlCache<string, true>(MAX_REMEMBERED_KEYS);
-  private readonly local: RateLimitStorage;
   private readonly logger = new Logger('ApiKeys');
   private sharedDown = false;
 
@@ -62,7 +64,6 @@ export class FailedAttempts {
     private readonly options: FailedAttemptsOptions,
   ) {
     this.counts = new ExpiringMap(MAX_CLIENTS);
-    this.local = new InMemoryRateLimitStorage(clock, { maxEntries: MAX_CLIENTS });
   }
 
   /**
@@ -108,35 +109,44 @@ export class FailedAttempts {
   }
 
   private async recordFailure(client: string): Promise<void> {
-    const record = await this.increment(client);
+    const shared = this.shared && (await this.incrementShared(client));
     const now = this.clock.now();
-    const expiresAt = now + Math.max(1, record.timeToExpire) * 1000;
     const known = this.counts.get(client, now);
+    if (!shared) {
+      // In process: a fixed window from the client's first failure.
+      if (known) known.hits += 1;
+      else this.counts.set(client, { hits: 1, expiresAt: now + this.options.windowMs }, this.options.windowMs, now);
+      return;
+    }
+    const expiresAt = now + Math.max(1, shared.timeToExpire) * 1000;
     // The same window: updated in place (a set would queue the client again).
-    if (known && record.totalHits > 1) Object.assign(known, { hits: record.totalHits, expiresAt });
-    else this.counts.set(client, { hits: record.totalHits, expiresAt }, this.options.windowMs, now);
+    if (known && shared.totalHits > 1) Object.assign(known, { hits: shared.totalHits, expiresAt });
+    else this.counts.set(client, { hits: shared.totalHits, expiresAt }, this.options.windowMs, now);
   }
 
-  /** Records a failure in the shared storage, or in process while it is down. */
-  private async increment(client: string): Promise<RateLimitStorageRecord> {
-    const key = counterKey('failed', client);
-    if (this.shared) {
-      try {
-        const record = await this.shared.increment(key, this.options.windowMs, this.options.limit, 0, THROTTLER_NAME);
-        if (this.sharedDown) {
-          this.sharedDown = false;
-          this.logger.log('Failed attempts are counted in the shared rate-limit storage again.');
-        }
-        return record;
-      } catch (error) {
-        if (!this.sharedDown) {
-          this.sharedDown = true;
-          this.logger.warn(
-            `The rate-limit storage failed (${(error as Error).message}); counting failed attempts in process until it answers again.`,
-          );
-        }
+  /** Records a failure in the shared storage; null while it is down (counted in process meanwhile). */
+  private async incrementShared(client: string): Promise<RateLimitStorageRecord | null> {
+    try {
+      const record = await this.shared!.increment(
+        counterKey('failed', client),
+        this.options.windowMs,
+        this.options.limit,
+        0,
+        THROTTLER_NAME,
+      );
+      if (this.sharedDown) {
+        this.sharedDown = false;
+        this.logger.log('Failed attempts are counted in the shared rate-limit storage again.');
       }
+      return record;
+    } catch (error) {
+      if (!this.sharedDown) {
+        this.sharedDown = true;
+        this.logger.warn(
+          `The rate-limit storage failed (${(error as Error).message}); counting failed attempts in process until it answers again.`,
+        );
+      }
+      return null;
     }
-    return this.local.increment(key, this.options.windowMs, this.options.limit, 0, THROTTLER_NAME);
   }
 }
