@@ -5,6 +5,7 @@ import type { ApiKeyStore } from '../store/api-key.store.js';
 import { sqlDialectFor, type RefillPeriods, type SqlDialect } from '../store/sql-dialect.js';
 import type { Deadline } from '../store/store-availability.js';
 import { nextPeriodStart, periodStart } from './refill-period.js';
+import { SpendBatcher } from './spend-batcher.js';
 
 /** The columns credits are decided on. */
 type Credits = Pick<ApiKeyEntity, 'remaining' | 'refillAmount' | 'refillInterval' | 'lastRefillAt'>;
@@ -20,6 +21,11 @@ type Credits = Pick<ApiKeyEntity, 'remaining' | 'refillAmount' | 'refillInterval
 export class CreditLedger {
   private dialectInstance: SqlDialect | undefined;
   private readonly logger = new Logger('ApiKeys');
+
+  /** Concurrent spends of one key go to the database as one statement (see SpendBatcher). */
+  private readonly batcher = new SpendBatcher((keyId, cost, now) =>
+    this.store.writes.write(() => this.dialect.spendCredits(keyId, cost, refillPeriods(now))),
+  );
 
   constructor(private readonly store: ApiKeyStore) {}
 
@@ -78,14 +84,15 @@ export class CreditLedger {
    * was taken (too few credits, revoked, or the balance moved to a successor). One statement on
    * PostgreSQL and SQLite; on MySQL/MariaDB a refill the row says is due goes first (a cached
    * row never claims a refill too few: `last_refill_at` only grows), then the spend — unless
-   * the caller gave up meanwhile.
+   * the caller gave up meanwhile. Spends of the same key that arrive while one runs share the
+   * next statement.
    */
   async spend(key: ApiKeyEntity, cost: number, now: number, deadline?: Deadline): Promise<number | null> {
     if (!this.dialect.refillsWithSpend && this.refillDue(key, now)) {
       await this.refill(key, now);
       if (deadline?.expired) return null;
     }
-    return this.store.writes.write(() => this.dialect.spendCredits(key.id, cost, refillPeriods(now)));
+    return this.batcher.spend(key.id, cost, now);
   }
 
   /**
