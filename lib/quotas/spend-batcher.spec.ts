@@ -51,9 +51,9 @@ describe('SpendBatcher', () => {
     let open!: () => void;
     row.gate = new Promise((resolve) => (open = resolve));
     const calls: string[] = [];
-    const batcher = new SpendBatcher((keyId, cost, now) => {
+    const batcher = new SpendBatcher((keyId, cost) => {
       calls.push(keyId);
-      return statement(keyId, cost, now);
+      return statement(keyId, cost);
     });
     const a = batcher.spend('a', 1, 0);
     const b = batcher.spend('b', 1, 0);
