@@ -47,7 +47,11 @@ export class ApiKeyGuard implements CanActivate {
     @Inject(API_KEYS_FAILED_ATTEMPTS) protected readonly failedAttempts: FailedAttempts | null,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * True, or a promise of true; a denial throws its HTTP error. Synchronous when the cache
+   * decides (Nest then skips an await per request), so call it as Nest does: `await` it.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (this.shouldSkip(context)) return true;
     return this.authenticate(context, this.getRequirements(context));
   }
