@@ -17,34 +17,40 @@ export interface RollupIncrement {
 }
 
 /**
- * Rollup increments in memory, one entry per (key, hour, code): a verification costs a string
- * key, a Map lookup and two additions. Never bounded by dropping: its size is the number of
- * distinct (key, hour, code) triples since the last flush that succeeded, which grows with the
- * keys in use and the hours of an outage, not with traffic.
+ * Rollup increments in memory, one entry per (key, hour, code): a verification costs a Map
+ * lookup by key id, a scan of that key's few (hour, code) entries and two additions — no
+ * string is built per call. Never bounded by dropping: its size is the number of distinct
+ * (key, hour, code) triples since the last flush that succeeded, which grows with the keys in
+ * use and the hours of an outage, not with traffic.
  * @internal
  */
 export class RollupCounter {
-  private entries = new Map<string, RollupIncrement>();
+  private byKey = new Map<string, RollupIncrement[]>();
+  private entries = 0;
 
   get size(): number {
-    return this.entries.size;
+    return this.entries;
   }
 
   add(keyId: string, ownerId: string, namespace: string, hourStart: number, code: string, count: number, spent: number): void {
-    const id = `${keyId}|${hourStart}|${code}`;
-    const entry = this.entries.get(id);
-    if (entry) {
-      entry.count += count;
-      entry.spent += spent;
-    } else {
-      this.entries.set(id, { keyId, ownerId, namespace, hourStart, code, count, spent });
+    let increments = this.byKey.get(keyId);
+    if (!increments) this.byKey.set(keyId, (increments = []));
+    for (const entry of increments) {
+      if (entry.hourStart === hourStart && entry.code === code) {
+        entry.count += count;
+        entry.spent += spent;
+        return;
+      }
     }
+    increments.push({ keyId, ownerId, namespace, hourStart, code, count, spent });
+    this.entries++;
   }
 
   /** Everything counted so far, in a stable order (so concurrent flushes lock rows alike); the counter starts over. */
   take(): RollupIncrement[] {
-    const taken = [...this.entries.values()];
-    this.entries = new Map();
+    const taken = [...this.byKey.values()].flat();
+    this.byKey = new Map();
+    this.entries = 0;
     return taken.sort(compareRollups);
   }
 
