@@ -58,7 +58,9 @@ describe.each(IOREDIS_MAJORS.map((m) => [m.label, m] as const))('with %s', (_lab
   it(`speaks RESP${ioredis.major === 5 ? 2 : 3} to the server (v6 defaults to RESP3)`, async () => {
     const name = `${RUN}resp`.replace(/[^a-zA-Z0-9_-]/g, '_') + ioredis.major;
     const client = clientOf(ioredis, { connectionName: name });
-    const storage = new RedisThrottlerStorage(client, { prefix: nextPrefix() });
+    // The first increment connects and loads the script: a generous timeout, since the subject
+    // here is the protocol (the 250 ms default failed it on a loaded machine, not the RESP check).
+    const storage = new RedisThrottlerStorage(client, { prefix: nextPrefix(), timeoutMs: 10_000 });
     expect((await storage.increment('k', 60_000, 5, 0, 'n')).totalHits).toBe(1);
     const entry = ((await admin.client('LIST')) as string).split('\n').find((line) => line.includes(` name=${name} `));
     expect(entry).toMatch(new RegExp(` resp=${ioredis.major === 5 ? 2 : 3}( |$)`));
