@@ -32,7 +32,9 @@ describe(`verifying child keys on ${lane}`, () => {
   const code = async (key: string, options = {}) => (await apiKeys.verify(key, options)).code;
 
   beforeAll(async () => {
-    t = await createTestApp({ options: { clock, lastUsedWriteIntervalMs: 3_600_000 } });
+    // A generous store timeout: 30 concurrent credit spends on one row queue on its lock, and
+    // on a loaded machine (MariaDB lane) one of them outwaited the default; timeouts are tested elsewhere.
+    t = await createTestApp({ options: { clock, lastUsedWriteIntervalMs: 3_600_000, storeTimeoutMs: 15_000 } });
     apiKeys = t.apiKeys;
     await seedRolePermissions(apiKeys, t.dataSource, { admin: ['admin:*'], viewer: ['docs:read'] });
   });

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { ADMIN_PERMISSION, ApiKeyAuditEventEntity, ApiKeyEntity, type ApiKeysModuleOptions } from '../lib/index.js';
 import { buildLibrary, REPO_ROOT } from './utils/build-library.js';
 import { CliWorkspace, connectionOf, type CliRun } from './utils/cli-workspace.js';
+import { insertKeys } from './utils/bulk-keys.js';
 import { createTestDatabase, lane, type TestDatabase } from './utils/databases.js';
 import { keyRow as readKeyRow } from './utils/rows.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
@@ -223,7 +224,11 @@ module.exports = { dataSource: new DataSource({ ...${JSON.stringify(connection)}
   });
 
   it('list-keys prints every key as a table without hashes, follows the pages to the end, filters by owner, and --json', async () => {
-    for (let i = 0; i < 105; i++) await app.apiKeys.create({ ownerId: 'bulk', name: `bulk-${i}` });
+    // More keys than one page of the CLI's listing, stored in bulk (how they were made is not the subject).
+    await insertKeys(
+      app.dataSource,
+      Array.from({ length: 105 }, (_, i) => ({ ownerId: 'bulk', name: `bulk-${i}` })),
+    );
     const hostile = await app.apiKeys.create({ ownerId: 'bulk', name: 'evil\u001b[2J\nnext-line\u009b' });
 
     const json = await workspace.run(['list-keys', ...ds, '--owner', 'bulk', '--json']);
@@ -339,15 +344,51 @@ export default { onEvent: (event) => appendFileSync(${JSON.stringify(events)}, J
     180_000,
   );
 
-  it('files that do not load, or hold no usable DataSource or options, exit 1 with one line', async () => {
+  // Files that fail to load, options the module refuses and DataSource modules without a
+  // usable DataSource are refused before the CLI connects (options are checked first, then the
+  // module is imported and its exports looked at; nothing is initialized): one lane checks them.
+  (lane === 'sqlite' ? it : it.skip)(
+    'files that do not load, or hold no usable DataSource or options, exit 1 with one line',
+    async () => {
+      const connection = connectionOf(database.options);
+      const typescript = workspace.write('data-source.ts', readFileSync(workspace.path(dataSource), 'utf8'));
+      const nothing = workspace.write('nothing.mjs', 'export const answer = 42;\n');
+      const broken = workspace.write('broken.mjs', 'export default {\n');
+      const two = workspace.write(
+        'two.mjs',
+        `import { DataSource } from 'typeorm';\nexport const a = new DataSource(${JSON.stringify(connection)});\nexport const b = new DataSource(${JSON.stringify(connection)});\n`,
+      );
+      const unknownOption = workspace.write('unknown-option.mjs', `export default { keyPrefix: 'sk', bogus: true };\n`);
+      const shortPepper = workspace.write('short-pepper.mjs', `export const apiKeysOptions = { pepper: 'short' };\n`);
+      const cases: Array<[string[], RegExp]> = [
+        [['create-key', '--data-source', 'missing.mjs', '--owner', 'ops'], /--data-source missing\.mjs: no such file/],
+        [
+          ['create-key', '--data-source', typescript, '--owner', 'ops'],
+          /--data-source data-source\.ts: Node cannot import TypeScript by itself; give the compiled \.js file/,
+        ],
+        [
+          ['create-key', '--data-source', nothing, '--owner', 'ops'],
+          /--data-source nothing\.mjs exports no TypeORM DataSource: export one as default or as dataSource/,
+        ],
+        [['create-key', '--data-source', broken, '--owner', 'ops'], /--data-source broken\.mjs failed to load: /],
+        [['create-key', '--data-source', two, '--owner', 'ops'], /exports several DataSources \(a, b\)/],
+        [['list-keys', ...ds, '--options', nothing], /--options nothing\.mjs exports no options/],
+        [
+          ['list-keys', ...ds, '--options', unknownOption],
+          /--options unknown-option\.mjs: unknown or not yet supported option\(s\): bogus/,
+        ],
+        [['create-key', ...ds, '--options', shortPepper, '--owner', 'ops'], /pepper .* at least 16 characters/],
+      ];
+      const runs = await workspace.runAll(cases.map(([args]) => args));
+      for (const [i, run] of runs.entries()) expectOneLineFailure(run, 1, cases[i][1]);
+    },
+    180_000,
+  );
+
+  // These two connect first: whether the entities are the CLI's is known once TypeORM has
+  // built its metadata on the lane's database.
+  it('a DataSource without API_KEYS_ENTITIES, or with those of another copy of the package, exits 1 with one line', async () => {
     const connection = connectionOf(database.options);
-    const typescript = workspace.write('data-source.ts', readFileSync(workspace.path(dataSource), 'utf8'));
-    const nothing = workspace.write('nothing.mjs', 'export const answer = 42;\n');
-    const broken = workspace.write('broken.mjs', 'export default {\n');
-    const two = workspace.write(
-      'two.mjs',
-      `import { DataSource } from 'typeorm';\nexport const a = new DataSource(${JSON.stringify(connection)});\nexport const b = new DataSource(${JSON.stringify(connection)});\n`,
-    );
     const noEntities = workspace.write(
       'no-entities.mjs',
       `import { DataSource } from 'typeorm';\nexport default new DataSource({ ...${JSON.stringify(connection)}, entities: [] });\n`,
@@ -363,20 +404,7 @@ import { CORE_ENTITIES } from './second-copy/entities/index.js';
 export default new DataSource({ ...${JSON.stringify(connection)}, entities: [...CORE_ENTITIES] });
 `,
     );
-    const unknownOption = workspace.write('unknown-option.mjs', `export default { keyPrefix: 'sk', bogus: true };\n`);
-    const shortPepper = workspace.write('short-pepper.mjs', `export const apiKeysOptions = { pepper: 'short' };\n`);
     const cases: Array<[string[], RegExp]> = [
-      [['create-key', '--data-source', 'missing.mjs', '--owner', 'ops'], /--data-source missing\.mjs: no such file/],
-      [
-        ['create-key', '--data-source', typescript, '--owner', 'ops'],
-        /--data-source data-source\.ts: Node cannot import TypeScript by itself; give the compiled \.js file/,
-      ],
-      [
-        ['create-key', '--data-source', nothing, '--owner', 'ops'],
-        /--data-source nothing\.mjs exports no TypeORM DataSource: export one as default or as dataSource/,
-      ],
-      [['create-key', '--data-source', broken, '--owner', 'ops'], /--data-source broken\.mjs failed to load: /],
-      [['create-key', '--data-source', two, '--owner', 'ops'], /exports several DataSources \(a, b\)/],
       [
         ['create-key', '--data-source', noEntities, '--owner', 'ops'],
         /does not list API_KEYS_ENTITIES: add entities: \[\.\.\.API_KEYS_ENTITIES/,
@@ -385,9 +413,6 @@ export default new DataSource({ ...${JSON.stringify(connection)}, entities: [...
         ['list-keys', '--data-source', secondCopy],
         /lists API_KEYS_ENTITIES of another copy of nest-api-keys .*: give the compiled \.js file/,
       ],
-      [['list-keys', ...ds, '--options', nothing], /--options nothing\.mjs exports no options/],
-      [['list-keys', ...ds, '--options', unknownOption], /--options unknown-option\.mjs: unknown or not yet supported option\(s\): bogus/],
-      [['create-key', ...ds, '--options', shortPepper, '--owner', 'ops'], /pepper .* at least 16 characters/],
     ];
     const runs = await workspace.runAll(cases.map(([args]) => args));
     for (const [i, run] of runs.entries()) expectOneLineFailure(run, 1, cases[i][1]);
@@ -408,29 +433,33 @@ export default new DataSource({ ...${JSON.stringify(connection)}, entities: [...
     }
   });
 
-  it('--help, per command and global, goes to stdout with status 0; --version prints the package version', async () => {
-    const [global, create, list, revoke, helpWithBadArgs, version] = await Promise.all([
-      workspace.run(['--help']),
-      workspace.run(['create-key', '--help']),
-      workspace.run(['list-keys', '-h']),
-      workspace.run(['revoke-key', '--help']),
-      workspace.run(['create-key', '--bogus', '--help']),
-      workspace.run(['--version']),
-    ]);
-    for (const run of [global, create, list, revoke, helpWithBadArgs, version])
-      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(global.stdout).toMatch(/^Usage: nest-api-keys <command> \[options\]/);
-    for (const command of ['create-key', 'list-keys', 'revoke-key']) expect(global.stdout).toContain(`  ${command}`);
-    expect(create.stdout).toMatch(/^Usage: nest-api-keys create-key --data-source <file> --owner <id>/);
-    for (const flag of ['--owner', '--name', '--permission', '--expires-in', '--prefix', '--data-source', '--options', '--timeout']) {
-      expect(create.stdout).toContain(flag);
-    }
-    expect(list.stdout).toMatch(/^Usage: nest-api-keys list-keys/);
-    expect(list.stdout).toContain('--json');
-    expect(revoke.stdout).toMatch(/^Usage: nest-api-keys revoke-key <id>/);
-    expect(helpWithBadArgs.stdout).toBe(create.stdout);
-    expect(version.stdout).toBe(`${JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')).version}\n`);
-  });
+  // Help and version are printed before any file is loaded or database opened: one lane checks them.
+  (lane === 'sqlite' ? it : it.skip)(
+    '--help, per command and global, goes to stdout with status 0; --version prints the package version',
+    async () => {
+      const [global, create, list, revoke, helpWithBadArgs, version] = await Promise.all([
+        workspace.run(['--help']),
+        workspace.run(['create-key', '--help']),
+        workspace.run(['list-keys', '-h']),
+        workspace.run(['revoke-key', '--help']),
+        workspace.run(['create-key', '--bogus', '--help']),
+        workspace.run(['--version']),
+      ]);
+      for (const run of [global, create, list, revoke, helpWithBadArgs, version])
+        expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(global.stdout).toMatch(/^Usage: nest-api-keys <command> \[options\]/);
+      for (const command of ['create-key', 'list-keys', 'revoke-key']) expect(global.stdout).toContain(`  ${command}`);
+      expect(create.stdout).toMatch(/^Usage: nest-api-keys create-key --data-source <file> --owner <id>/);
+      for (const flag of ['--owner', '--name', '--permission', '--expires-in', '--prefix', '--data-source', '--options', '--timeout']) {
+        expect(create.stdout).toContain(flag);
+      }
+      expect(list.stdout).toMatch(/^Usage: nest-api-keys list-keys/);
+      expect(list.stdout).toContain('--json');
+      expect(revoke.stdout).toMatch(/^Usage: nest-api-keys revoke-key <id>/);
+      expect(helpWithBadArgs.stdout).toBe(create.stdout);
+      expect(version.stdout).toBe(`${JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')).version}\n`);
+    },
+  );
 
   if (lane === 'sqlite') {
     it('an unreachable SQLite database exits 1 with one line and creates no file', async () => {

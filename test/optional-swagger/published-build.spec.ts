@@ -1,16 +1,18 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { buildLibrary } from '../utils/build-library.js';
 
 // The published ESM build in real Node processes (no Jest, no transform): the optional load of
 // @nestjs/swagger through createRequire(import.meta.url), with swagger installed and with it
-// unresolvable. Builds lib/ with the package's own tsconfig.build.json into a scratch folder.
+// unresolvable. Runs dist/ as buildLibrary() builds it with the package's own
+// tsconfig.build.json (once per run, shared with the CLI and multi-process suites).
 
 const run = promisify(execFile);
 const repo = join(__dirname, '..', '..');
-const outDir = join(repo, 'node_modules', '.cache', 'nest-api-keys-published-build');
+const outDir = join(repo, 'dist');
 const host = join(__dirname, 'published-build', 'host.mjs');
 const blockSwagger = join(__dirname, 'published-build', 'block-swagger.mjs');
 
@@ -43,17 +45,7 @@ function declarationFiles(dir: string): string[] {
   );
 }
 
-beforeAll(async () => {
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  await run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir], {
-    cwd: repo,
-  });
-  // Inside node_modules the repository's package.json no longer scopes the files: say ESM again.
-  writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type: 'module' }));
-}, 120_000);
-
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+beforeAll(() => buildLibrary(), 240_000);
 
 it('no declaration file imports @nestjs/swagger, so hosts without it type-check', () => {
   const files = declarationFiles(outDir);
