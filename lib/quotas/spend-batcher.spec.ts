@@ -34,7 +34,7 @@ describe('SpendBatcher', () => {
     expect(batcher.busyKeys).toBe(0);
   });
 
-  it('runs each spend on its own when the total does not fit, so exactly those that fit are admitted', async () => {
+  it('runs each spend as its own statement when the total does not fit, so exactly as many as fit are admitted', async () => {
     const { row, statement } = fakeRow(5);
     let open!: () => void;
     row.gate = new Promise((resolve) => (open = resolve));

@@ -13,9 +13,10 @@ interface Waiter {
  * conditional UPDATE of the same row, so the database runs them one at a time (each waits for
  * the row lock and the commit before it): a busy key is bound by round trips, not by work.
  * While a key's statement runs, the spends that arrive wait; then they go as ONE statement for
- * their total cost. All or nothing: when the total does not fit, each of them runs on its own,
- * so N concurrent spends on R credits still admit exactly those that fit, in arrival order.
- * Each caller gets the balance it would have seen had the spends run one after another.
+ * their total cost. All or nothing: when the total does not fit, each of them runs as its own
+ * statement (side by side, as without batching), so N concurrent spends on R credits still
+ * admit exactly as many as fit. Each caller of a combined statement gets the balance it would
+ * have seen had the spends run one after another.
  * @internal
  */
 export class SpendBatcher {
@@ -57,7 +58,7 @@ export class SpendBatcher {
     }
   }
 
-  /** One statement for the whole batch; when its total does not fit, one statement per spend. */
+  /** One statement for the whole batch; when its total does not fit, one statement per spend, all at once. */
   private async settle(keyId: string, batch: Waiter[]): Promise<void> {
     if (batch.length > 1) {
       const total = batch.reduce((sum, waiter) => sum + waiter.cost, 0);
@@ -74,12 +75,8 @@ export class SpendBatcher {
         return;
       }
     }
-    for (const waiter of batch) {
-      try {
-        waiter.resolve(await this.statement(keyId, waiter.cost, waiter.now));
-      } catch (error) {
-        waiter.reject(error);
-      }
-    }
+    // Side by side, as without batching: each is conditional, so the database admits exactly
+    // those that fit (one after another would cost a round trip each while a key runs out).
+    await Promise.all(batch.map((waiter) => this.statement(keyId, waiter.cost, waiter.now).then(waiter.resolve, waiter.reject)));
   }
 }
