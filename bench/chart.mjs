@@ -19,8 +19,8 @@ const { values: args, positionals: files } = parseArgs({
 if (files.length === 0) throw new Error('usage: node bench/chart.mjs [--out file.svg] [--title "…"] results.json [more.json …]');
 
 const names = { express: 'Express', fastify: 'Fastify', sqlite: 'SQLite', postgres: 'PostgreSQL' };
-const colors = { guarded: '#3b6fb6', credits: '#d08a2e', limited: '#5a9e5a' };
-const labels = { guarded: 'guarded', credits: 'guarded + credits', limited: 'guarded + rate limit' };
+const colors = { noop: '#9a9a9a', guarded: '#3b6fb6', credits: '#d08a2e', limited: '#5a9e5a' };
+const labels = { noop: "the app's own guard (floor)", guarded: 'guarded', credits: 'guarded + credits', limited: 'guarded + rate limit' };
 
 /** The target a bar is held to, or undefined when the anchors set none for it. */
 function targetOf(table, variant) {
