@@ -3,7 +3,7 @@ import type { ApiKeysClock } from '../interfaces/clock.interface.js';
 import type { FailedAttemptsOptions, RateLimitStorage, RateLimitStorageRecord } from '../interfaces/quota.interface.js';
 import { LruTtlCache } from '../cache/lru-cache.js';
 import { counterKey } from './counter-key.js';
-import { ExpiringMap } from './expiring-map.js';
+import { FailureTable } from './failure-table.js';
 
 /** Clients whose counts one instance remembers; past it the oldest are forgotten. */
 const MAX_CLIENTS = 100_000;
@@ -40,9 +40,9 @@ export class FailedAttempts {
   /**
    * Failures per client in its window: the latest count the shared storage answered, or the
    * count itself when failures are counted in process (no shared storage, or it is down) —
-   * one entry per client either way.
+   * one entry per client either way, in fixed memory.
    */
-  private readonly counts: ExpiringMap<{ hits: number; expiresAt: number }>;
+  private readonly counts = new FailureTable(MAX_CLIENTS);
   /**
    * Keys (SHA-256) counted before their lookup and not yet settled, per client, with how many
    * requests carry each: requests repeating a key already in flight are one attempt, so a
@@ -62,9 +62,7 @@ export class FailedAttempts {
     private readonly shared: RateLimitStorage | null,
     private readonly clock: ApiKeysClock,
     private readonly options: FailedAttemptsOptions,
-  ) {
-    this.counts = new ExpiringMap(MAX_CLIENTS);
-  }
+  ) {}
 
   /**
    * Counts an attempt of `client` with a key before its lookup, or says how long to wait.
@@ -114,14 +112,13 @@ export class FailedAttempts {
     const known = this.counts.get(client, now);
     if (!shared) {
       // In process: a fixed window from the client's first failure.
-      if (known) known.hits += 1;
-      else this.counts.set(client, { hits: 1, expiresAt: now + this.options.windowMs }, this.options.windowMs, now);
+      const window = known ? { hits: known.hits + 1, expiresAt: known.expiresAt } : { hits: 1, expiresAt: now + this.options.windowMs };
+      this.counts.set(client, window, now, true);
       return;
     }
+    // The storage's count: of the window this instance knows unless the storage started a new one.
     const expiresAt = now + Math.max(1, shared.timeToExpire) * 1000;
-    // The same window: updated in place (a set would queue the client again).
-    if (known && shared.totalHits > 1) Object.assign(known, { hits: shared.totalHits, expiresAt });
-    else this.counts.set(client, { hits: shared.totalHits, expiresAt }, this.options.windowMs, now);
+    this.counts.set(client, { hits: shared.totalHits, expiresAt }, now, known !== undefined && shared.totalHits > 1);
   }
 
   /** Records a failure in the shared storage; null while it is down (counted in process meanwhile). */
