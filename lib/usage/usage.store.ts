@@ -5,7 +5,7 @@ import { bindParameter, qualifiedTable, sqlFamilyOf } from '../store/sql-dialect
 import type { WriteSerializer } from '../store/write-serializer.js';
 import { ApiKeyUsageRollupEntity } from './api-key-usage-rollup.entity.js';
 import { ApiKeyVerificationEntity } from './api-key-verification.entity.js';
-import { ROLLUP_COLUMNS, usageDialectFor, type UsageDialect } from './usage-dialect.js';
+import { ROLLUP_COLUMNS, usageDialectFor, type LogValues, type UsageDialect } from './usage-dialect.js';
 import { DAY_MS, type RollupIncrement } from './usage-buffer.js';
 
 /** Rows per INSERT statement (7–8 bound values each: far below every driver's limit). @internal */
@@ -93,9 +93,10 @@ export class UsageStore {
   async insertLog(rows: VerificationRow[]): Promise<void> {
     if (rows.length === 0) return;
     if (rows.length > INSERT_BATCH) throw new Error(`at most ${INSERT_BATCH} log rows per statement`);
-    await this.writes.write(() =>
-      this.dataSource.createQueryBuilder().insert().into(ApiKeyVerificationEntity).values(rows).orIgnore().updateEntity(false).execute(),
+    const [sql, parameters] = this.dialect.insertLog(
+      rows.map((r): LogValues => [r.id, r.keyId, r.ownerId, r.at, r.code, r.cost, r.ip, r.tags]),
     );
+    await this.writes.write(() => this.dataSource.query(sql, parameters));
   }
 
   /** Deletes all but the newest `keep` log rows of each of these keys. */
