@@ -99,13 +99,34 @@ export class UsageStore {
     await this.writes.write(() => this.dataSource.query(sql, parameters));
   }
 
-  /** Deletes all but the newest `keep` log rows of each of these keys. */
-  async trimLog(keyIds: string[], keep: number): Promise<void> {
+  /**
+   * Deletes all but the newest `keep` log rows of each of these keys; of a key in `olderThan`,
+   * only the rows before that time (the caller just wrote at least `keep` rows at or after it,
+   * so the newest `keep` are never among them): a range of the (key_id, at, id) index, where
+   * ranking every row of the key costs far more.
+   */
+  async trimLog(keyIds: string[], keep: number, olderThan: ReadonlyMap<string, number> = new Map()): Promise<void> {
     const table = qualifiedTable(this.dataSource, ApiKeyVerificationEntity);
     const q = (name: string) => this.dataSource.driver.escape(name);
     const family = sqlFamilyOf(this.dataSource.options.type);
-    for (let i = 0; i < keyIds.length; i += TRIM_BATCH) {
-      const batch = keyIds.slice(i, i + TRIM_BATCH);
+    const ranged = keyIds.filter((keyId) => olderThan.has(keyId));
+    for (let i = 0; i < ranged.length; i += TRIM_BATCH) {
+      const batch = ranged.slice(i, i + TRIM_BATCH);
+      const sql =
+        `DELETE FROM ${table} WHERE ` +
+        batch
+          .map((_, n) => `(${q('key_id')} = ${bindParameter(family, 2 * n + 1)} AND ${q('at')} < ${bindParameter(family, 2 * n + 2)})`)
+          .join(' OR ');
+      await this.writes.write(() =>
+        this.dataSource.query(
+          sql,
+          batch.flatMap((keyId) => [keyId, olderThan.get(keyId)]),
+        ),
+      );
+    }
+    const ranked = ranged.length === 0 ? keyIds : keyIds.filter((keyId) => !olderThan.has(keyId));
+    for (let i = 0; i < ranked.length; i += TRIM_BATCH) {
+      const batch = ranked.slice(i, i + TRIM_BATCH);
       // The derived table is materialised first, which MySQL/MariaDB need to delete from the table they read.
       const sql =
         `DELETE FROM ${table} WHERE ${q('id')} IN (SELECT ${q('id')} FROM (SELECT ${q('id')}, ` +
