@@ -13,7 +13,8 @@
 //   the kernel's exact run time (/proc/<pid>/schedstat, ns), before and after, divided by N.
 // - pg all: utime + stime of every `postgres` process (/proc/<pid>/stat, clock ticks), before
 //   and after, divided by N: our backends plus the WAL writer, checkpointer, background writer
-//   and autovacuum workers, and any other client's backends (the run says when it saw some).
+//   and autovacuum workers, and any other client's backends (the run says when it saw some);
+//   a process that exits during a flush drops out of it.
 // - wall: the median wall time of a flush.
 // A second pass of `--flushes` breaks a flush down by UsageStore method (one call = one
 // statement), with the same figures per call.
@@ -99,10 +100,10 @@ function ourPgNs() {
   }
   return ns;
 }
-/** utime + stime of every postgres process, in µs. */
+/** utime + stime of each postgres process, in µs, by pid. */
 function allPgUs() {
-  if (!postgres) return 0;
-  let ticks = 0;
+  const ticks = new Map();
+  if (!postgres) return ticks;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     let stat;
@@ -114,9 +115,15 @@ function allPgUs() {
     const close = stat.lastIndexOf(')');
     if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
     const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
-    ticks += Number(fields[11]) + Number(fields[12]); // utime (14), stime (15)
+    ticks.set(pid, (Number(fields[11]) + Number(fields[12])) * TICK_US); // utime (14), stime (15)
   }
-  return ticks * TICK_US;
+  return ticks;
+}
+/** What the postgres processes alive at `after` spent since `before` (one that exited meanwhile is lost, not negative). */
+function allPgDelta(before, after) {
+  let us = 0;
+  for (const [pid, spent] of after) us += spent - (before.get(pid) ?? 0);
+  return us;
 }
 const nodeUs = () => {
   const { user, system } = process.cpuUsage();
@@ -237,7 +244,7 @@ for (let i = 0; i < N; i++) {
   const [pg0, all0] = [ourPgNs(), allPgUs()];
   flushes.push(await flushTimed());
   ourNs += ourPgNs() - pg0;
-  allUs += allPgUs() - all0;
+  allUs += allPgDelta(all0, allPgUs());
   await maybeVacuum(true);
 }
 others.push(await otherClients());
