@@ -14,6 +14,8 @@ class FakeStore {
   rollups = new Map<string, { count: number; spent: number }>();
   rows: VerificationRow[] = [];
   trims: string[][] = [];
+  /** The `olderThan` times of each trim: the keys trimmed by an index range. */
+  trimCutoffs: Array<Record<string, number>> = [];
   failNext: Array<'rollups' | 'log'> = [];
   statements = 0;
   isOpen = true;
@@ -34,8 +36,9 @@ class FakeStore {
     for (const row of rows) if (!this.rows.some((r) => r.id === row.id)) this.rows.push(row);
   }
 
-  async trimLog(keyIds: string[]): Promise<void> {
+  async trimLog(keyIds: string[], _keep: number, olderThan: ReadonlyMap<string, number> = new Map()): Promise<void> {
     this.trims.push(keyIds);
+    this.trimCutoffs.push(Object.fromEntries(olderThan));
   }
 
   async probe(): Promise<void> {}
@@ -121,6 +124,19 @@ describe('UsageRecorder', () => {
     recorder.afterVerify(record('cold', 'VALID'));
     await recorder.flush();
     expect(store.trims[1]).toEqual(['cold']);
+  });
+
+  it('trims a key it wrote 100 rows of to the rows no older than the oldest of them, the others by rank', async () => {
+    recorder = new UsageRecorder(store as unknown as UsageStore, VERIFICATION_LOG_DEFAULTS, { now: () => T });
+    for (let i = 0; i < 250; i++) recorder.afterVerify(record('hot', 'VALID', { at: T + i }));
+    recorder.afterVerify(record('hot', 'VALID', { at: T + 100 })); // counted late: older than the 99 before it
+    for (let i = 0; i < 20; i++) recorder.afterVerify(record('warm', 'VALID', { at: T + i }));
+    await recorder.flush();
+    expect(store.trims).toEqual([['hot', 'warm']]);
+    expect(store.trimCutoffs).toEqual([{ hot: T + 100 }]); // the oldest of the 100 written; 'warm' (20 rows) is ranked
+    for (let i = 0; i < 99; i++) recorder.afterVerify(record('hot', 'VALID', { at: T + 1000 + i }));
+    await recorder.flush();
+    expect(store.trimCutoffs[1]).toEqual({}); // 99 rows: ranked, as any key
   });
 
   it('shares one write between concurrent flushes and writes what came during a running one', async () => {

@@ -155,20 +155,34 @@ export class UsageRecorder implements ApiKeyVerificationHook, OnModuleInit, Befo
     await this.trim(entries);
   }
 
-  /** Keeps each key's stored log at VERIFICATIONS_KEPT_PER_KEY rows, plus fewer than TRIM_EVERY per instance. */
+  /**
+   * Keeps each key's stored log at VERIFICATIONS_KEPT_PER_KEY rows, plus fewer than TRIM_EVERY
+   * per instance. A key this flush wrote VERIFICATIONS_KEPT_PER_KEY rows of (a hot key, every
+   * flush) is trimmed to the rows no older than the oldest of them: an index range delete that
+   * keeps at least its newest VERIFICATIONS_KEPT_PER_KEY, whoever wrote them, where ranking
+   * every row of the key cost the server three times as much.
+   */
   private async trim(written: LogEntry[]): Promise<void> {
-    const perKey = new Map<string, number>();
-    for (const entry of written) perKey.set(entry.keyId, (perKey.get(entry.keyId) ?? 0) + 1);
+    const perKey = new Map<string, { rows: number; oldestAt: number }>();
+    for (const entry of written) {
+      const key = perKey.get(entry.keyId);
+      if (key) {
+        key.rows++;
+        key.oldestAt = Math.min(key.oldestAt, entry.at);
+      } else perKey.set(entry.keyId, { rows: 1, oldestAt: entry.at });
+    }
     const due: string[] = [];
-    for (const [keyId, rows] of perKey) {
+    const olderThan = new Map<string, number>();
+    for (const [keyId, { rows, oldestAt }] of perKey) {
       const total = (this.untrimmed.get(keyId) ?? TRIM_EVERY) + rows;
+      if (rows >= VERIFICATIONS_KEPT_PER_KEY) olderThan.set(keyId, oldestAt);
       if (total >= TRIM_EVERY) due.push(keyId);
       else this.untrimmed.set(keyId, total);
     }
     if (due.length === 0) return;
     if (this.untrimmed.size + due.length > MAX_TRACKED_KEYS) this.untrimmed.clear();
     try {
-      await this.store.trimLog(due, VERIFICATIONS_KEPT_PER_KEY);
+      await this.store.trimLog(due, VERIFICATIONS_KEPT_PER_KEY, olderThan);
       for (const keyId of due) this.untrimmed.set(keyId, 0);
     } catch (error) {
       for (const keyId of due) this.untrimmed.delete(keyId); // trimmed again at the key's next flush

@@ -5,7 +5,7 @@ import { bindParameter, qualifiedTable, sqlFamilyOf } from '../store/sql-dialect
 import type { WriteSerializer } from '../store/write-serializer.js';
 import { ApiKeyUsageRollupEntity } from './api-key-usage-rollup.entity.js';
 import { ApiKeyVerificationEntity } from './api-key-verification.entity.js';
-import { ROLLUP_COLUMNS, usageDialectFor, type UsageDialect } from './usage-dialect.js';
+import { ROLLUP_COLUMNS, usageDialectFor, type LogValues, type UsageDialect } from './usage-dialect.js';
 import { DAY_MS, type RollupIncrement } from './usage-buffer.js';
 
 /** Rows per INSERT statement (7–8 bound values each: far below every driver's limit). @internal */
@@ -93,18 +93,40 @@ export class UsageStore {
   async insertLog(rows: VerificationRow[]): Promise<void> {
     if (rows.length === 0) return;
     if (rows.length > INSERT_BATCH) throw new Error(`at most ${INSERT_BATCH} log rows per statement`);
-    await this.writes.write(() =>
-      this.dataSource.createQueryBuilder().insert().into(ApiKeyVerificationEntity).values(rows).orIgnore().updateEntity(false).execute(),
+    const [sql, parameters] = this.dialect.insertLog(
+      rows.map((r): LogValues => [r.id, r.keyId, r.ownerId, r.at, r.code, r.cost, r.ip, r.tags]),
     );
+    await this.writes.write(() => this.dataSource.query(sql, parameters));
   }
 
-  /** Deletes all but the newest `keep` log rows of each of these keys. */
-  async trimLog(keyIds: string[], keep: number): Promise<void> {
+  /**
+   * Deletes all but the newest `keep` log rows of each of these keys; of a key in `olderThan`,
+   * only the rows before that time (the caller just wrote at least `keep` rows at or after it,
+   * so the newest `keep` are never among them): a range of the (key_id, at, id) index, where
+   * ranking every row of the key costs far more.
+   */
+  async trimLog(keyIds: string[], keep: number, olderThan: ReadonlyMap<string, number> = new Map()): Promise<void> {
     const table = qualifiedTable(this.dataSource, ApiKeyVerificationEntity);
     const q = (name: string) => this.dataSource.driver.escape(name);
     const family = sqlFamilyOf(this.dataSource.options.type);
-    for (let i = 0; i < keyIds.length; i += TRIM_BATCH) {
-      const batch = keyIds.slice(i, i + TRIM_BATCH);
+    const ranged = keyIds.filter((keyId) => olderThan.has(keyId));
+    for (let i = 0; i < ranged.length; i += TRIM_BATCH) {
+      const batch = ranged.slice(i, i + TRIM_BATCH);
+      const sql =
+        `DELETE FROM ${table} WHERE ` +
+        batch
+          .map((_, n) => `(${q('key_id')} = ${bindParameter(family, 2 * n + 1)} AND ${q('at')} < ${bindParameter(family, 2 * n + 2)})`)
+          .join(' OR ');
+      await this.writes.write(() =>
+        this.dataSource.query(
+          sql,
+          batch.flatMap((keyId) => [keyId, olderThan.get(keyId)]),
+        ),
+      );
+    }
+    const ranked = ranged.length === 0 ? keyIds : keyIds.filter((keyId) => !olderThan.has(keyId));
+    for (let i = 0; i < ranked.length; i += TRIM_BATCH) {
+      const batch = ranked.slice(i, i + TRIM_BATCH);
       // The derived table is materialised first, which MySQL/MariaDB need to delete from the table they read.
       const sql =
         `DELETE FROM ${table} WHERE ${q('id')} IN (SELECT ${q('id')} FROM (SELECT ${q('id')}, ` +
