@@ -3,7 +3,7 @@
 // what a request costs; this says what the library's own code costs, steadily enough to
 // compare two commits on a busy machine. Uses `npm run build` output.
 //
-//   node bench/guard-micro.mjs [--n 50000]
+//   node bench/guard-micro.mjs [--n 50000] [--verification-log on|off]
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { Module } from '@nestjs/common';
@@ -12,7 +12,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeyGuard, ApiKeyService, ApiKeysModule, RequirePermissions } from '../dist/index.js';
 import { createBenchDatabase } from './bench-database.mjs';
 
-const { values: args } = parseArgs({ options: { n: { type: 'string', default: '50000' } } });
+const { values: args } = parseArgs({
+  options: { n: { type: 'string', default: '50000' }, 'verification-log': { type: 'string', default: 'on' } },
+});
+if (!['on', 'off'].includes(args['verification-log'])) throw new Error('--verification-log takes on or off');
 const N = Number(args.n);
 
 const database = await createBenchDatabase('sqlite', 'benchg');
@@ -25,7 +28,12 @@ RequirePermissions('reports:read')(
   Object.getOwnPropertyDescriptor(ReportsController.prototype, 'list'),
 );
 class MicroModule {}
-Module({ imports: [TypeOrmModule.forRoot({ ...database.options }), ApiKeysModule.forRoot({})] })(MicroModule);
+Module({
+  imports: [
+    TypeOrmModule.forRoot({ ...database.options }),
+    ApiKeysModule.forRoot({ verificationLog: { enabled: args['verification-log'] === 'on' } }),
+  ],
+})(MicroModule);
 const app = await NestFactory.createApplicationContext(MicroModule, { logger: ['error'] });
 const apiKeys = app.get(ApiKeyService);
 const guard = await app.get(ModuleRef).create(ApiKeyGuard);

@@ -77,57 +77,117 @@ export interface LogEntry {
   tags?: readonly string[];
 }
 
+/** A waiting log entry, linked in the order entries came and among its key's entries. */
+class WaitingEntry implements LogEntry {
+  id: string | undefined = undefined;
+  at = 0;
+  keyId = '';
+  ownerId = '';
+  code = '';
+  spent = 0;
+  ip: string | undefined = undefined;
+  tags: readonly string[] | undefined = undefined;
+  previous: WaitingEntry | undefined = undefined;
+  next: WaitingEntry | undefined = undefined;
+  nextOfKey: WaitingEntry | undefined = undefined;
+}
+
+/** A key's waiting entries, oldest first. */
+interface KeyEntries {
+  count: number;
+  oldest: WaitingEntry;
+  newest: WaitingEntry;
+}
+
 /**
- * The log entries waiting for a flush: a ring of at most `capacity` entries. Past it the oldest
- * entry gives way to the new one and is counted as dropped, so the newest verifications — the
- * ones the log shows — survive a flood or an outage. Pushing is O(1) and allocates nothing once
- * the ring is full.
+ * The log entries waiting for a flush. Each key keeps its newest `perKey` — the ones the log
+ * keeps (VERIFICATIONS_KEPT_PER_KEY): an older entry of a key at that count gives way to the
+ * new one, which reuses its object, so a hot key costs no allocation per verification and no
+ * entry outlives the few the flush will write (thousands of entries a second, each living
+ * until the flush, were promoted to V8's old space: a major-GC cost on the warm path). Past
+ * `capacity` entries in all, the oldest entry is dropped and counted, so the newest
+ * verifications survive a flood of keys or an outage. Every operation but `drain` is O(1).
  * @internal
  */
 export class RecentLog {
-  private ring: LogEntry[] = [];
-  /** Index of the oldest entry once the ring is full. */
-  private head = 0;
+  private oldest: WaitingEntry | undefined;
+  private newest: WaitingEntry | undefined;
+  private byKey = new Map<string, KeyEntries>();
+  private held = 0;
   /** Entries dropped past the capacity since the counter was last read. */
   private droppedSinceRead = 0;
   /** Entries dropped past the capacity since the start. */
   droppedTotal = 0;
 
-  constructor(readonly capacity: number) {}
+  constructor(
+    readonly capacity: number,
+    readonly perKey: number,
+  ) {}
 
   get size(): number {
-    return this.ring.length;
+    return this.held;
   }
 
   push(entry: LogEntry): void {
-    if (this.ring.length < this.capacity) {
-      this.ring.push(entry);
-      return;
-    }
-    this.ring[this.head] = entry;
-    this.head = (this.head + 1) % this.capacity;
-    this.droppedSinceRead++;
-    this.droppedTotal++;
+    this.record(entry.at, entry.keyId, entry.ownerId, entry.code, entry.spent, entry.ip, entry.tags, entry.id);
   }
 
-  /** Every entry, oldest first; the ring starts over empty. */
+  /** `push` without an entry object to build: what the verification hook calls. */
+  record(
+    at: number,
+    keyId: string,
+    ownerId: string,
+    code: string,
+    spent: number,
+    ip: string | undefined,
+    tags: readonly string[] | undefined,
+    id?: string,
+  ): void {
+    const ofKey = this.byKey.get(keyId);
+    let entry: WaitingEntry;
+    if (ofKey !== undefined && ofKey.count >= this.perKey) {
+      entry = this.remove(ofKey.oldest); // it would not be written: it gives way, not a drop
+    } else if (this.held >= this.capacity) {
+      entry = this.remove(this.oldest!);
+      this.droppedSinceRead++;
+      this.droppedTotal++;
+    } else {
+      entry = new WaitingEntry();
+    }
+    entry.id = id;
+    entry.at = at;
+    entry.keyId = keyId;
+    entry.ownerId = ownerId;
+    entry.code = code;
+    entry.spent = spent;
+    entry.ip = ip;
+    entry.tags = tags;
+    this.append(entry);
+  }
+
+  /** Every entry, oldest first; the log starts over empty. */
   drain(): LogEntry[] {
-    const entries = this.head === 0 ? this.ring : [...this.ring.slice(this.head), ...this.ring.slice(0, this.head)];
-    this.ring = [];
-    this.head = 0;
+    const entries: LogEntry[] = [];
+    for (let entry = this.oldest; entry !== undefined;) {
+      const next = entry.next;
+      entry.previous = entry.next = entry.nextOfKey = undefined;
+      entries.push(entry);
+      entry = next;
+    }
+    this.oldest = this.newest = undefined;
+    this.byKey = new Map();
+    this.held = 0;
     return entries;
   }
 
   /**
-   * Puts back entries a flush could not write, before the newer ones pushed meanwhile; what
-   * no longer fits is dropped, oldest first.
+   * Puts back entries a flush could not write, before the newer ones recorded meanwhile; what
+   * no longer fits is dropped (or gives way, per key), oldest first.
    */
   requeue(older: LogEntry[]): void {
-    const all = [...older, ...this.drain()];
-    const excess = Math.max(0, all.length - this.capacity);
-    this.droppedSinceRead += excess;
-    this.droppedTotal += excess;
-    this.ring = excess > 0 ? all.slice(excess) : all;
+    const newer = this.drain();
+    for (const entry of older) this.push(entry);
+    for (const entry of newer) this.push(entry);
   }
 
   /** Entries dropped since the last call. */
@@ -136,20 +196,36 @@ export class RecentLog {
     this.droppedSinceRead = 0;
     return dropped;
   }
-}
 
-/** The newest `keep` entries of each key, in their original (oldest first) order. @internal */
-export function newestPerKey(entries: LogEntry[], keep: number): LogEntry[] {
-  const seen = new Map<string, number>();
-  const kept: LogEntry[] = [];
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const entry = entries[i];
-    const count = seen.get(entry.keyId) ?? 0;
-    if (count >= keep) continue;
-    seen.set(entry.keyId, count + 1);
-    kept.push(entry);
+  private append(entry: WaitingEntry): void {
+    entry.previous = this.newest;
+    if (this.newest) this.newest.next = entry;
+    else this.oldest = entry;
+    this.newest = entry;
+    const ofKey = this.byKey.get(entry.keyId);
+    if (ofKey) {
+      ofKey.newest.nextOfKey = entry;
+      ofKey.newest = entry;
+      ofKey.count++;
+    } else {
+      this.byKey.set(entry.keyId, { count: 1, oldest: entry, newest: entry });
+    }
+    this.held++;
   }
-  return kept.reverse();
+
+  /** Unlinks the oldest entry of its key (the oldest of all entries is the oldest of its key too). */
+  private remove(entry: WaitingEntry): WaitingEntry {
+    if (entry.previous) entry.previous.next = entry.next;
+    else this.oldest = entry.next;
+    if (entry.next) entry.next.previous = entry.previous;
+    else this.newest = entry.previous;
+    const ofKey = this.byKey.get(entry.keyId)!;
+    if (--ofKey.count === 0) this.byKey.delete(entry.keyId);
+    else ofKey.oldest = entry.nextOfKey!;
+    entry.previous = entry.next = entry.nextOfKey = undefined;
+    this.held--;
+    return entry;
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { isIdentifier } from '../keys/identifiers.js';
 import { isStoreUnavailableError } from '../store/store-availability.js';
 import type { ApiKeyVerificationHook, VerificationRecord } from '../verification/verification-hook.js';
 import { MAX_VERIFY_TAGS } from '../verification/verify-tags.js';
-import { HOUR_MS, newestPerKey, RecentLog, RollupCounter, TimeOrderedIds, type LogEntry } from './usage-buffer.js';
+import { HOUR_MS, RecentLog, RollupCounter, TimeOrderedIds, type LogEntry } from './usage-buffer.js';
 import type { ResolvedVerificationLogOptions } from './usage.options.js';
 import { INSERT_BATCH, type UsageStore, type VerificationRow } from './usage.store.js';
 
@@ -48,7 +48,7 @@ export class UsageRecorder implements ApiKeyVerificationHook, OnModuleInit, Befo
     private readonly options: ResolvedVerificationLogOptions,
     private readonly clock: ApiKeysClock,
   ) {
-    this.log = new RecentLog(options.maxBuffer);
+    this.log = new RecentLog(options.maxBuffer, VERIFICATIONS_KEPT_PER_KEY);
   }
 
   /** Increments and log entries not written yet (for tests and diagnostics). */
@@ -64,7 +64,7 @@ export class UsageRecorder implements ApiKeyVerificationHook, OnModuleInit, Befo
       return;
     }
     this.counts.add(key.id, key.ownerId, key.namespace, hourStart, result.code, 1, spent);
-    this.log.push({ at, keyId: key.id, ownerId: key.ownerId, code: result.code, spent, ip: options.ip, tags: options.tags });
+    this.log.record(at, key.id, key.ownerId, result.code, spent, options.ip, options.tags);
   }
 
   async onModuleInit(): Promise<void> {
@@ -134,7 +134,7 @@ export class UsageRecorder implements ApiKeyVerificationHook, OnModuleInit, Befo
       this.droppedUnreported = 0;
     }
     const increments = this.counts.take();
-    const entries = newestPerKey(this.log.drain(), VERIFICATIONS_KEPT_PER_KEY);
+    const entries = this.log.drain(); // the newest VERIFICATIONS_KEPT_PER_KEY of each key
     if (increments.length === 0 && entries.length === 0) return;
     for (const entry of entries) entry.id ??= this.ids.next(entry.at);
     // Statement by statement: what a failed statement did not write is kept for the next flush.
