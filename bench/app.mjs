@@ -137,6 +137,11 @@ process.on('message', async (message) => {
     writeFileSync(message.profileStop, JSON.stringify(profile));
     process.send({ profiled: message.profileStop });
   }
+  // CPU time this process has used (user + system, µs): the runner reads it around each load.
+  if (message === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send({ cpu: user + system });
+  }
   if (message === 'stats') {
     const credits = await apiKeys.get(created.credits.apiKey.id);
     process.send({ stats: { creditsSpent: 1e12 - credits.remaining } });

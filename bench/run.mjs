@@ -14,11 +14,14 @@
 // noisy moment hits every variant alike; the median run (by req/s) is reported, with its
 // ratio to the bare route of the same app. Only these ratios are comparable across
 // machines; the absolute numbers depend on the box (and here the load generator shares it).
+// Each run also reads the CPU time the app process and the PostgreSQL server processes used
+// during it: CPU µs per request, and its ratio (bare's CPU per request / the variant's) — the
+// share of bare's throughput a CPU-bound server keeps.
 // --profile then loads the guarded and credits variants once more (not measured) under the V8
 // sampling profiler, started over IPC so boot and warm-up are excluded, and summarises self
 // time per function and per package (bench/profile.mjs).
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,9 +95,30 @@ async function stopApp(app) {
   });
 }
 
+/** CPU time (user + system, µs) of every PostgreSQL server process on this machine (0 without one). */
+function postgresCpuUs() {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      const fields = stat.slice(close + 2).split(' '); // fields[11], [12]: utime, stime (clock ticks)
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended while being read
+    }
+  }
+  return ticks * 10_000; // USER_HZ = 100
+}
+
 async function load(app, variant, seconds) {
   const headers = variant === 'bare' ? {} : { 'x-api-key': app.keys[variant] };
+  const cpuBefore = { app: await ask(app, 'cpu', 'cpu'), postgres: postgresCpuUs() };
   const result = await autocannon({ url: `${app.url}/bench/${variant}`, connections, duration: seconds, headers });
+  const appCpu = (await ask(app, 'cpu', 'cpu')) - cpuBefore.app;
+  const postgresCpu = Math.max(0, postgresCpuUs() - cpuBefore.postgres); // a backend that exited takes its time with it
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0) {
     const statuses = Object.entries(result.statusCodeStats ?? {})
@@ -105,7 +129,15 @@ async function load(app, variant, seconds) {
         `(${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts; status codes: ${statuses || 'none'})`,
     );
   }
-  return { rps: result.requests.average, p99: result.latency.p99, p50: result.latency.p50, total: result.requests.total };
+  const total = result.requests.total;
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    p50: result.latency.p50,
+    total,
+    cpuUsPerRequest: (appCpu + postgresCpu) / total,
+    postgresCpuUsPerRequest: postgresCpu / total,
+  };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -132,7 +164,10 @@ async function measure(platform, db, cache, stored) {
         const sample = await load(app, variant, duration);
         samples[variant].push(sample);
         served[variant] += sample.total;
-        console.error(`  ${platform}/${db} run ${run} ${variant}: ${sample.rps.toFixed(0)} req/s, p99 ${sample.p99} ms`);
+        console.error(
+          `  ${platform}/${db} run ${run} ${variant}: ${sample.rps.toFixed(0)} req/s, p99 ${sample.p99} ms, ` +
+            `${sample.cpuUsPerRequest.toFixed(1)} µs CPU/request`,
+        );
       }
     }
     const rows = variants.map((variant) => {
@@ -140,10 +175,12 @@ async function measure(platform, db, cache, stored) {
       const chosen = samples[variant].find((s) => s.rps === rps);
       return { variant, rps, p99: chosen.p99, p50: chosen.p50, runs: samples[variant] };
     });
+    for (const row of rows) row.cpuUsPerRequest = median(row.runs.map((s) => s.cpuUsPerRequest));
     const bare = rows.find((r) => r.variant === 'bare');
     for (const row of rows) {
       row.ratio = bare ? row.rps / bare.rps : null;
       row.p99Ratio = bare ? row.p99 / bare.p99 : null;
+      row.cpuRatio = bare ? bare.cpuUsPerRequest / row.cpuUsPerRequest : null;
     }
     // Sanity: the credits key was charged once per answered call (calls cut off by the end of
     // a run may be charged without being counted, at most `connections` per load).
@@ -227,10 +264,13 @@ for (const { db, platform, cache, stored } of configurations) {
     results.tables.push({ platform, db, cache, stored, rows, stats, load });
     results.profiles.push(...profiles);
     console.log(`\n${label}`);
-    console.log('| variant | req/s | p50 ms | p99 ms | × bare req/s | × bare p99 |');
-    console.log('|---|---:|---:|---:|---:|---:|');
+    console.log('| variant | req/s | p50 ms | p99 ms | × bare req/s | × bare p99 | CPU µs/request | × bare by CPU |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {
-      console.log(`| ${r.variant} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.ratio?.toFixed(2)} | ${r.p99Ratio?.toFixed(2)} |`);
+      console.log(
+        `| ${r.variant} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.ratio?.toFixed(2)} | ${r.p99Ratio?.toFixed(2)} | ` +
+          `${r.cpuUsPerRequest.toFixed(1)} | ${r.cpuRatio?.toFixed(2)} |`,
+      );
     }
     console.log(
       `1-min load average ${load.before.toFixed(2)} → ${load.after.toFixed(2)}${stats.journal ? `; SQLite journal_mode ${stats.journal}` : ''}`,
