@@ -21,12 +21,13 @@
 // sampling profiler, started over IPC so boot and warm-up are excluded, and summarises self
 // time per function and per package (bench/profile.mjs).
 import { fork } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { postgresCpuByPid, postgresCpuSince } from './postgres-cpu.mjs';
 import { summarizeProfile } from './profile.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -95,30 +96,12 @@ async function stopApp(app) {
   });
 }
 
-/** CPU time (user + system, µs) of every PostgreSQL server process on this machine (0 without one). */
-function postgresCpuUs() {
-  let ticks = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
-      const fields = stat.slice(close + 2).split(' '); // fields[11], [12]: utime, stime (clock ticks)
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // the process ended while being read
-    }
-  }
-  return ticks * 10_000; // USER_HZ = 100
-}
-
 async function load(app, variant, seconds) {
   const headers = variant === 'bare' ? {} : { 'x-api-key': app.keys[variant] };
-  const cpuBefore = { app: await ask(app, 'cpu', 'cpu'), postgres: postgresCpuUs() };
+  const cpuBefore = { app: await ask(app, 'cpu', 'cpu'), postgres: postgresCpuByPid() };
   const result = await autocannon({ url: `${app.url}/bench/${variant}`, connections, duration: seconds, headers });
   const appCpu = (await ask(app, 'cpu', 'cpu')) - cpuBefore.app;
-  const postgresCpu = Math.max(0, postgresCpuUs() - cpuBefore.postgres); // a backend that exited takes its time with it
+  const postgresCpu = postgresCpuSince(cpuBefore.postgres);
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0) {
     const statuses = Object.entries(result.statusCodeStats ?? {})

@@ -28,7 +28,7 @@
 //   npm run build && node bench/usage-flush-cost.mjs [--db postgres|sqlite] [--flushes 300] [--keys 1]
 //     [--per-flush 15000] [--warmup 30] [--vacuum-every 60] [--source record|verify] [--json file]
 import 'reflect-metadata';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -39,6 +39,7 @@ import { UsageRecorder } from '../dist/usage/usage-recorder.js';
 import { UsageRetention } from '../dist/usage/usage-retention.js';
 import { UsageStore } from '../dist/usage/usage.store.js';
 import { createBenchDatabase } from './bench-database.mjs';
+import { postgresCpuByPid, postgresCpuSince } from './postgres-cpu.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -81,7 +82,6 @@ const keys = [];
 for (let i = 0; i < KEYS; i++) keys.push(await apiKeys.create({ ownerId: `owner-${i % 3}`, name: `hot-${i}` }));
 
 // ---- CPU readers ----------------------------------------------------------------------------
-const TICK_US = 1e6 / 100; // USER_HZ: /proc/<pid>/stat counts in 1/100 s
 let ourPids = [];
 async function findOurBackends() {
   if (!postgres) return;
@@ -100,31 +100,8 @@ function ourPgNs() {
   }
   return ns;
 }
-/** utime + stime of each postgres process, in µs, by pid. */
-function allPgUs() {
-  const ticks = new Map();
-  if (!postgres) return ticks;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const close = stat.lastIndexOf(')');
-    if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
-    const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
-    ticks.set(pid, (Number(fields[11]) + Number(fields[12])) * TICK_US); // utime (14), stime (15)
-  }
-  return ticks;
-}
-/** What the postgres processes alive at `after` spent since `before` (one that exited meanwhile is lost, not negative). */
-function allPgDelta(before, after) {
-  let us = 0;
-  for (const [pid, spent] of after) us += spent - (before.get(pid) ?? 0);
-  return us;
-}
+const allPgUs = () => (postgres ? postgresCpuByPid() : new Map());
+const allPgDelta = postgresCpuSince;
 const nodeUs = () => {
   const { user, system } = process.cpuUsage();
   return user + system;
