@@ -34,7 +34,7 @@ describe('SpendBatcher', () => {
     expect(batcher.busyKeys).toBe(0);
   });
 
-  it('runs each spend as its own statement when the total does not fit, so exactly as many as fit are admitted', async () => {
+  it('halves a batch whose total does not fit, so exactly as many as fit are admitted, in few statements', async () => {
     const { row, statement } = fakeRow(5);
     let open!: () => void;
     row.gate = new Promise((resolve) => (open = resolve));
@@ -43,7 +43,35 @@ describe('SpendBatcher', () => {
     open();
     expect(await Promise.all(answers)).toEqual([4, 3, 2, 1, 0, null, null, null, null, null]);
     expect(row.balance).toBe(0);
-    expect(row.statements).toEqual([1, 9, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    // 9 on 4: 5 no, 3 yes, 2 no, 1 yes, 1 no — then the other 4 cost as much as a spend that did not fit.
+    expect(row.statements).toEqual([1, 9, 5, 3, 2, 1, 1]);
+  });
+
+  it('with mixed costs, a spend that does not fit denies only the later ones that cost as much or more', async () => {
+    const { row, statement } = fakeRow(10);
+    let open!: () => void;
+    row.gate = new Promise((resolve) => (open = resolve));
+    const batcher = new SpendBatcher(statement);
+    const first = batcher.spend('k', 4, 0);
+    const rest = [5, 3, 1, 3, 1].map((cost) => batcher.spend('k', cost, 0));
+    open();
+    expect(await first).toBe(6);
+    // 5 fits (1 left); 3 does not, nor the second 3; both 1s do — as one after another would.
+    expect(await Promise.all(rest)).toEqual([1, null, 0, null, null]);
+    expect(row.balance).toBe(0);
+  });
+
+  it('200 spends on 50 credits: exactly 50 admitted, in order, in a few dozen statements', async () => {
+    const { row, statement } = fakeRow(50);
+    let open!: () => void;
+    row.gate = new Promise((resolve) => (open = resolve));
+    const batcher = new SpendBatcher(statement);
+    const answers = Array.from({ length: 200 }, () => batcher.spend('k', 1, 0));
+    open();
+    const balances = await Promise.all(answers);
+    expect(balances.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, i) => 49 - i));
+    expect(balances.slice(50).every((balance) => balance === null)).toBe(true);
+    expect(row.statements.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(200)) + 2);
   });
 
   it('keeps keys apart: a busy key does not hold back another', async () => {

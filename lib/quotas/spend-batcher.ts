@@ -13,9 +13,13 @@ interface Waiter {
  * conditional UPDATE of the same row, so the database runs them one at a time (each waits for
  * the row lock and the commit before it): a busy key is bound by round trips, not by work.
  * While a key's statement runs, the spends that arrive wait; then they go as ONE statement for
- * their total cost. All or nothing: when the total does not fit, each of them runs as its own
- * statement (side by side, as without batching), so N concurrent spends on R credits still
- * admit exactly as many as fit. Each caller of a combined statement gets the balance it would
+ * their total cost. All or nothing: when the total does not fit, the first half goes as one
+ * statement, then the rest, halving again where a part does not fit, so N concurrent spends on
+ * R credits admit exactly as many as fit, in arrival order, in about 2·log2(N) statements
+ * (one statement per spend, side by side, queued N statements on the row lock and the pool:
+ * under load they passed the store deadline). A spend that does not fit on its own denies the
+ * later spends of the batch that cost as much or more without a statement: the balance was
+ * below their cost when they were all waiting. Each admitted caller gets the balance it would
  * have seen had the spends run one after another.
  * @internal
  */
@@ -58,25 +62,37 @@ export class SpendBatcher {
     }
   }
 
-  /** One statement for the whole batch; when its total does not fit, one statement per spend, all at once. */
-  private async settle(keyId: string, batch: Waiter[]): Promise<void> {
-    if (batch.length > 1) {
-      const total = batch.reduce((sum, waiter) => sum + waiter.cost, 0);
-      let balance: number | null;
-      try {
-        balance = await this.statement(keyId, total, batch[batch.length - 1].now);
-      } catch (error) {
-        for (const waiter of batch) waiter.reject(error);
-        return;
-      }
-      if (balance !== null) {
-        let after = balance + total;
-        for (const waiter of batch) waiter.resolve((after -= waiter.cost));
-        return;
-      }
+  /**
+   * One statement for the batch's total; when it does not fit, the first half, then the rest.
+   * `denied.from`: the smallest cost that did not fit on its own in this batch.
+   */
+  private async settle(keyId: string, batch: Waiter[], denied = { from: Number.POSITIVE_INFINITY }): Promise<void> {
+    const open: Waiter[] = [];
+    for (const waiter of batch) {
+      if (waiter.cost >= denied.from) waiter.resolve(null);
+      else open.push(waiter);
     }
-    // Side by side, as without batching: each is conditional, so the database admits exactly
-    // those that fit (one after another would cost a round trip each while a key runs out).
-    await Promise.all(batch.map((waiter) => this.statement(keyId, waiter.cost, waiter.now).then(waiter.resolve, waiter.reject)));
+    if (open.length === 0) return;
+    const total = open.reduce((sum, waiter) => sum + waiter.cost, 0);
+    let balance: number | null;
+    try {
+      balance = await this.statement(keyId, total, open[open.length - 1].now);
+    } catch (error) {
+      for (const waiter of open) waiter.reject(error);
+      return;
+    }
+    if (balance !== null) {
+      let after = balance + total;
+      for (const waiter of open) waiter.resolve((after -= waiter.cost));
+      return;
+    }
+    if (open.length === 1) {
+      denied.from = Math.min(denied.from, open[0].cost);
+      open[0].resolve(null);
+      return;
+    }
+    const half = Math.ceil(open.length / 2);
+    await this.settle(keyId, open.slice(0, half), denied);
+    await this.settle(keyId, open.slice(half), denied);
   }
 }
