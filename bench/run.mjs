@@ -4,7 +4,7 @@
 //   node bench/run.mjs [--platforms express,fastify] [--dbs sqlite,postgres]
 //                      [--caches on,off] [--stored 0,1000000]
 //                      [--connections 32] [--duration 10] [--warmup 3] [--runs 3]
-//                      [--json bench/results.json] [--profile]
+//                      [--json bench/results.json] [--profile] [--pin]
 //
 // --caches runs each app with the key cache on (the default) and/or off (`cache: false`);
 // --stored fills the key table with that many other keys first (1k against 1M stored keys).
@@ -17,10 +17,13 @@
 // Each run also reads the CPU time the app process and the PostgreSQL server processes used
 // during it: CPU µs per request, and its ratio (bare's CPU per request / the variant's) — the
 // share of bare's throughput a CPU-bound server keeps.
+// --pin (Linux, taskset) gives the app process CPU 0 and this process (the load generator) CPU 1,
+// so the two never take turns on one core: on a 2-core box the ratio then follows what the
+// server does per request rather than how the scheduler shares the cores.
 // --profile then loads the guarded and credits variants once more (not measured) under the V8
 // sampling profiler, started over IPC so boot and warm-up are excluded, and summarises self
 // time per function and per package (bench/profile.mjs).
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -44,6 +47,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     json: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    pin: { type: 'boolean', default: false },
     'verification-log': { type: 'string', default: 'on' },
   },
 });
@@ -65,12 +69,19 @@ function startApp(platform, db, cache, stored, execArgv = []) {
     const child = fork(join(here, 'app.mjs'), [...argv, '--verification-log', args['verification-log']], { execArgv, stdio: 'inherit' });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`bench app exited early (${code})`)));
+    if (args.pin) pinToCpu(child.pid, 0);
     child.once('message', (message) => {
       child.removeAllListeners('exit');
       resolve({ child, ...message });
     });
   });
 }
+
+/** Binds a process (all its threads) to one CPU. */
+function pinToCpu(pid, cpu) {
+  execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+if (args.pin) pinToCpu(process.pid, 1);
 
 /** Sends a message to the app and waits for the reply that has `field`. */
 function ask(app, message, field) {
