@@ -41,7 +41,8 @@ export class FailureTable {
   private readonly index: Uint32Array;
   private readonly mask: number;
   private live = 0;
-  // The id of the client last hashed (read right after `identify`).
+  // The client last identified and its id: a failure reads then sets the same client, one hash.
+  private lastClient: string | undefined;
   private high = 0;
   private low = 0;
 
@@ -105,9 +106,12 @@ export class FailureTable {
 
   /** The index slot of the client's window, or -1; leaves the client's id in `high`/`low`. */
   private find(client: string): number {
-    const digest = hash('sha256', this.salt + client, 'buffer');
-    this.high = digest.readUInt32LE(0);
-    this.low = digest.readUInt32LE(4);
+    if (client !== this.lastClient) {
+      const digest = hash('sha256', this.salt + client, 'buffer');
+      this.high = digest.readUInt32LE(0);
+      this.low = digest.readUInt32LE(4);
+      this.lastClient = client;
+    }
     for (let slot = this.high & this.mask; ; slot = (slot + 1) & this.mask) {
       const entry = this.index[slot];
       if (entry === 0) return -1;
