@@ -110,30 +110,29 @@ export class UsageStore {
     const q = (name: string) => this.dataSource.driver.escape(name);
     const family = sqlFamilyOf(this.dataSource.options.type);
     const ranged = keyIds.filter((keyId) => olderThan.has(keyId));
-    for (let i = 0; i < ranged.length; i += TRIM_BATCH) {
-      const batch = ranged.slice(i, i + TRIM_BATCH);
-      const sql =
-        `DELETE FROM ${table} WHERE ` +
+    await this.inBatches(ranged, (batch) => [
+      `DELETE FROM ${table} WHERE ` +
         batch
           .map((_, n) => `(${q('key_id')} = ${bindParameter(family, 2 * n + 1)} AND ${q('at')} < ${bindParameter(family, 2 * n + 2)})`)
-          .join(' OR ');
-      await this.writes.write(() =>
-        this.dataSource.query(
-          sql,
-          batch.flatMap((keyId) => [keyId, olderThan.get(keyId)]),
-        ),
-      );
-    }
+          .join(' OR '),
+      batch.flatMap((keyId) => [keyId, olderThan.get(keyId)]),
+    ]);
     const ranked = ranged.length === 0 ? keyIds : keyIds.filter((keyId) => !olderThan.has(keyId));
-    for (let i = 0; i < ranked.length; i += TRIM_BATCH) {
-      const batch = ranked.slice(i, i + TRIM_BATCH);
-      // The derived table is materialised first, which MySQL/MariaDB need to delete from the table they read.
-      const sql =
-        `DELETE FROM ${table} WHERE ${q('id')} IN (SELECT ${q('id')} FROM (SELECT ${q('id')}, ` +
+    // The derived table is materialised first, which MySQL/MariaDB need to delete from the table they read.
+    await this.inBatches(ranked, (batch) => [
+      `DELETE FROM ${table} WHERE ${q('id')} IN (SELECT ${q('id')} FROM (SELECT ${q('id')}, ` +
         `ROW_NUMBER() OVER (PARTITION BY ${q('key_id')} ORDER BY ${q('at')} DESC, ${q('id')} DESC) AS ${q('rn')} ` +
         `FROM ${table} WHERE ${q('key_id')} IN (${batch.map((_, n) => bindParameter(family, n + 1)).join(', ')})) ${q('ranked')} ` +
-        `WHERE ${q('rn')} > ${Number(keep)})`;
-      await this.writes.write(() => this.dataSource.query(sql, batch));
+        `WHERE ${q('rn')} > ${Number(keep)})`,
+      batch,
+    ]);
+  }
+
+  /** One write per TRIM_BATCH keys, one after another: `statement` gives its SQL and parameters. */
+  private async inBatches(keyIds: string[], statement: (batch: string[]) => [sql: string, parameters: unknown[]]): Promise<void> {
+    for (let i = 0; i < keyIds.length; i += TRIM_BATCH) {
+      const [sql, parameters] = statement(keyIds.slice(i, i + TRIM_BATCH));
+      await this.writes.write(() => this.dataSource.query(sql, parameters));
     }
   }
 
