@@ -138,12 +138,15 @@ describe.each(PLATFORMS)(`key cache on one instance, %s (${lane})`, (platform: P
     expect(await t.apiKeys.verify(key, { dryRun: true, cost: 3 })).toMatchObject({ code: 'VALID', remaining: 3 });
   });
 
-  it('revoke → 401 on the next request in 1,000 of 1,000 trials (10 trials at a time)', async () => {
+  // The cache and its invalidation are the same under either platform: the full 1,000 trials
+  // run on Express on every lane and on Fastify on PostgreSQL; Fastify elsewhere runs 100.
+  const revokeTrials = platform === 'express' || lane === 'postgres' ? 1000 : 100;
+  it(`revoke → 401 on the next request in ${revokeTrials.toLocaleString('en')} of ${revokeTrials.toLocaleString('en')} trials (10 trials at a time)`, async () => {
     // The keys exist before the trials (stored in bulk: how a key is created is not what this
     // measures); each trial caches its key over HTTP, revokes it through the service and asks again.
     const keys = await insertKeys(
       t.dataSource,
-      Array.from({ length: 1000 }, (_, n) => ({ ownerId: `rv-${n % 10}` })),
+      Array.from({ length: revokeTrials }, (_, n) => ({ ownerId: `rv-${n % 10}` })),
       { now },
     );
     const outcomes: string[] = [];
@@ -154,8 +157,8 @@ describe.each(PLATFORMS)(`key cache on one instance, %s (${lane})`, (platform: P
       const res = await whoami(key);
       outcomes.push(`${res.status} ${res.body.code}`);
     };
-    for (let batch = 0; batch < 100; batch++) await Promise.all(Array.from({ length: 10 }, (_, i) => trial(batch * 10 + i)));
-    expect(outcomes).toHaveLength(1000);
+    for (let batch = 0; batch < revokeTrials / 10; batch++) await Promise.all(Array.from({ length: 10 }, (_, i) => trial(batch * 10 + i)));
+    expect(outcomes).toHaveLength(revokeTrials);
     expect(outcomes.filter((o) => o !== '401 REVOKED')).toEqual([]);
   }, 300_000);
 

@@ -163,32 +163,36 @@ export const apiKeysOptions = {
     expect(unpeppered.stderr).not.toContain(PEPPER);
   });
 
-  it('--prefix overrides the options file; options may be a default-exported (async) function', async () => {
-    const options = workspace.write(
-      'options-factory.mjs',
-      `export default async () => ({ keyPrefix: 'sk_ops', pepper: ${JSON.stringify(PEPPER)} });\n`,
-    );
-    const key = printedKey(
-      await workspace.run([
-        'create-key',
-        ...ds,
-        '--options',
-        options,
-        '--prefix',
+  // How the CLI reads its files does not depend on the database: one lane checks the forms.
+  (lane === 'sqlite' ? it : it.skip)(
+    '--prefix overrides the options file; options may be a default-exported (async) function',
+    async () => {
+      const options = workspace.write(
+        'options-factory.mjs',
+        `export default async () => ({ keyPrefix: 'sk_ops', pepper: ${JSON.stringify(PEPPER)} });\n`,
+      );
+      const key = printedKey(
+        await workspace.run([
+          'create-key',
+          ...ds,
+          '--options',
+          options,
+          '--prefix',
+          'sk_override',
+          '--owner',
+          'ops',
+          '--permission',
+          'reports:read',
+        ]),
         'sk_override',
-        '--owner',
-        'ops',
-        '--permission',
-        'reports:read',
-      ]),
-      'sk_override',
-    );
-    expect(await verifyInApp(key, { keyPrefix: 'sk_override', pepper: PEPPER })).toMatchObject({
-      code: 'VALID',
-      key: { permissions: ['reports:read'] },
-    });
-    expect(await verifyInApp(key, { keyPrefix: 'sk_ops', pepper: PEPPER })).toMatchObject({ code: 'MALFORMED' });
-  });
+      );
+      expect(await verifyInApp(key, { keyPrefix: 'sk_override', pepper: PEPPER })).toMatchObject({
+        code: 'VALID',
+        key: { permissions: ['reports:read'] },
+      });
+      expect(await verifyInApp(key, { keyPrefix: 'sk_ops', pepper: PEPPER })).toMatchObject({ code: 'MALFORMED' });
+    },
+  );
 
   it('without --options a key is stored as plain SHA-256: a peppered app accepts it once and re-hashes it', async () => {
     const run = await workspace.run(['create-key', ...ds, '--prefix', 'sk_ops', '--owner', 'ops', '--name', 'unpeppered']);
@@ -203,25 +207,28 @@ export const apiKeysOptions = {
     });
   });
 
-  it('accepts the DataSource as `dataSource`, as the only export under another name, or from a CommonJS (.cjs) file', async () => {
-    const connection = connectionOf(database.options);
-    const named = workspace.writeDataSource('named.mjs', connection, 'dataSource');
-    const own = workspace.writeDataSource('own-name.mjs', connection, 'AppDataSource');
-    const commonJs = workspace.write(
-      'data-source.cjs',
-      `const { DataSource } = require('typeorm');
+  (lane === 'sqlite' ? it : it.skip)(
+    'accepts the DataSource as `dataSource`, as the only export under another name, or from a CommonJS (.cjs) file',
+    async () => {
+      const connection = connectionOf(database.options);
+      const named = workspace.writeDataSource('named.mjs', connection, 'dataSource');
+      const own = workspace.writeDataSource('own-name.mjs', connection, 'AppDataSource');
+      const commonJs = workspace.write(
+        'data-source.cjs',
+        `const { DataSource } = require('typeorm');
 const { API_KEYS_ENTITIES } = require('nest-api-keys');
 module.exports = { dataSource: new DataSource({ ...${JSON.stringify(connection)}, entities: [...API_KEYS_ENTITIES] }) };
 `,
-    );
-    const runs = await Promise.all(
-      [named, own, commonJs].map((file) => workspace.run(['create-key', '--data-source', file, '--owner', 'formats', '--name', file])),
-    );
-    const keys = runs.map((run) => printedKey(run, 'sk'));
-    for (const [i, key] of keys.entries()) {
-      expect(await verifyInApp(key, {})).toMatchObject({ code: 'VALID', key: { ownerId: 'formats', name: [named, own, commonJs][i] } });
-    }
-  });
+      );
+      const runs = await Promise.all(
+        [named, own, commonJs].map((file) => workspace.run(['create-key', '--data-source', file, '--owner', 'formats', '--name', file])),
+      );
+      const keys = runs.map((run) => printedKey(run, 'sk'));
+      for (const [i, key] of keys.entries()) {
+        expect(await verifyInApp(key, {})).toMatchObject({ code: 'VALID', key: { ownerId: 'formats', name: [named, own, commonJs][i] } });
+      }
+    },
+  );
 
   it('list-keys prints every key as a table without hashes, follows the pages to the end, filters by owner, and --json', async () => {
     // More keys than one page of the CLI's listing, stored in bulk (how they were made is not the subject).
