@@ -1,3 +1,7 @@
+import type { Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import request from 'supertest';
+import { QuotaController } from './fixtures/quota.controller.js';
 import { lane } from './utils/databases.js';
 import { SqlRecorder } from './utils/sql-recorder.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
@@ -8,17 +12,71 @@ import { createTestApp, type TestApp } from './utils/test-app.js';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
+/**
+ * `n` GET requests that reach the server together: `n` connections are opened first, then every
+ * request is written in one go (the server reads them in one turn of its event loop, each in a
+ * callback of its own). Answers the status of each.
+ */
+async function simultaneousGets(server: Server, path: string, key: string, n: number): Promise<number[]> {
+  const { port } = server.address() as AddressInfo;
+  let accepted = 0;
+  const onConnection = () => accepted++;
+  server.on('connection', onConnection);
+  const sockets = await Promise.all(
+    range(n).map(
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect(port, '127.0.0.1', () => resolve(socket));
+          socket.once('error', reject);
+        }),
+    ),
+  );
+  // A connection the server has not accepted yet would be read a turn later than the others.
+  while (accepted < n) await new Promise((resolve) => setImmediate(resolve));
+  server.off('connection', onConnection);
+  const statuses = sockets.map(
+    (socket) =>
+      new Promise<number>((resolve, reject) => {
+        let received = '';
+        socket.on('data', (chunk) => {
+          received += chunk;
+          const status = /^HTTP\/1\.1 (\d{3}) /.exec(received);
+          if (status && received.includes('\r\n\r\n')) {
+            resolve(Number(status[1]));
+            socket.destroy();
+          }
+        });
+        socket.once('error', reject);
+      }),
+  );
+  for (const socket of sockets) socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nx-api-key: ${key}\r\nConnection: close\r\n\r\n`);
+  return Promise.all(statuses);
+}
+
 describe(`credit spends combined per key (${lane})`, () => {
   let t: TestApp;
   const sql = new SqlRecorder();
 
   beforeAll(async () => {
     t = await createTestApp({
+      controllers: [QuotaController],
       options: { storeTimeoutMs: 30_000, failedAttempts: false, lastUsedWriteIntervalMs: 3_600_000, verificationLog: { enabled: false } },
       typeorm: { logging: true, logger: sql } as never,
     });
   });
   afterAll(() => t.close());
+
+  it('100 requests read in one turn of the event loop spend in one statement, on SQLite too', async () => {
+    // Each request reaches its spend in a callback of its own; a statement started with the
+    // first one would, on SQLite (synchronous), end before the next is read: a write per request.
+    await t.app.listen(0, '127.0.0.1');
+    const { key, apiKey } = await t.apiKeys.create({ ownerId: 'batch-http', remaining: 1000 });
+    await request(t.server).get('/quota/free').set('x-api-key', key).expect(200); // the row is cached
+    sql.reset();
+    expect(await simultaneousGets(t.server, '/quota/one', key, 100)).toEqual(range(100).map(() => 200));
+    expect((await t.apiKeys.get(apiKey.id))!.remaining).toBe(900);
+    expect(sql.creditWrites()).toHaveLength(1);
+  });
 
   it('200 concurrent spends with credits to spare: all admitted, each told a different balance, in fewer statements', async () => {
     const { key, apiKey } = await t.apiKeys.create({ ownerId: 'batch', remaining: 1000 });

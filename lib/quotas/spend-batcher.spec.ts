@@ -24,6 +24,7 @@ describe('SpendBatcher', () => {
     row.gate = new Promise((resolve) => (open = resolve));
     const batcher = new SpendBatcher(statement);
     const first = batcher.spend('k', 1, 0);
+    await flush(); // its statement has started
     const rest = [2, 3, 4].map((cost) => batcher.spend('k', cost, 0));
     open();
     expect(await first).toBe(99);
@@ -34,12 +35,32 @@ describe('SpendBatcher', () => {
     expect(batcher.busyKeys).toBe(0);
   });
 
+  it('sends the spends of one turn of the event loop as one statement, though a statement ends at once (SQLite)', async () => {
+    // better-sqlite3 runs a statement synchronously: started with the first spend, it would end
+    // before any other request's spend arrives, and every request would cost a write transaction.
+    const { row, statement } = fakeRow(100);
+    const batcher = new SpendBatcher(statement);
+    const answers: Array<Promise<number | null>> = [];
+    for (const cost of [1, 2, 3, 4]) {
+      answers.push(batcher.spend('k', cost, 0));
+      await Promise.resolve(); // each request reaches its spend in a callback of its own
+    }
+    expect(await Promise.all(answers)).toEqual([99, 97, 94, 90]);
+    expect(row.statements).toEqual([10]);
+    expect(await batcher.spend('k', 5, 0)).toBe(85); // the next turn: a statement of its own
+    expect(row.statements).toEqual([10, 5]);
+    await flush();
+    expect(batcher.busyKeys).toBe(0);
+  });
+
   it('halves a batch whose total does not fit, so exactly as many as fit are admitted, in few statements', async () => {
     const { row, statement } = fakeRow(5);
     let open!: () => void;
     row.gate = new Promise((resolve) => (open = resolve));
     const batcher = new SpendBatcher(statement);
-    const answers = Array.from({ length: 10 }, () => batcher.spend('k', 1, 0));
+    const first = batcher.spend('k', 1, 0);
+    await flush();
+    const answers = [first, ...Array.from({ length: 9 }, () => batcher.spend('k', 1, 0))];
     open();
     expect(await Promise.all(answers)).toEqual([4, 3, 2, 1, 0, null, null, null, null, null]);
     expect(row.balance).toBe(0);
@@ -116,7 +137,9 @@ describe('SpendBatcher', () => {
       await gate;
       return 50;
     });
-    const answers = [batcher.spend('k', 1, 10), batcher.spend('k', 1, 20), batcher.spend('k', 1, 30)];
+    const first = batcher.spend('k', 1, 10);
+    await flush();
+    const answers = [first, batcher.spend('k', 1, 20), batcher.spend('k', 1, 30)];
     open();
     await Promise.all(answers);
     expect(times).toEqual([10, 30]);

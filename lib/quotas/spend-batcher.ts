@@ -13,7 +13,10 @@ interface Waiter {
  * conditional UPDATE of the same row, so the database runs them one at a time (each waits for
  * the row lock and the commit before it): a busy key is bound by round trips, not by work.
  * While a key's statement runs, the spends that arrive wait; then they go as ONE statement for
- * their total cost. All or nothing: when the total does not fit, the first half goes as one
+ * their total cost. The first spend of an idle key waits for the end of the event loop's turn,
+ * so the spends of every request read in that turn join it: on SQLite a statement runs
+ * synchronously, and one started at once would end before another spend could arrive (one
+ * write transaction per request). All or nothing: when the total does not fit, the first half goes as one
  * statement, then the rest, halving again where a part does not fit, so N concurrent spends on
  * R credits admit exactly as many as fit, in arrival order, in about 2·log2(N) statements
  * (one statement per spend, side by side, queued N statements on the row lock and the pool:
@@ -38,8 +41,8 @@ export class SpendBatcher {
         queue.push(waiter);
         return;
       }
-      this.waiting.set(keyId, []);
-      void this.drain(keyId, [waiter]);
+      this.waiting.set(keyId, [waiter]);
+      setImmediate(() => void this.drain(keyId));
     });
   }
 
@@ -49,16 +52,15 @@ export class SpendBatcher {
   }
 
   /** Runs batches of the key until none waits. */
-  private async drain(keyId: string, first: Waiter[]): Promise<void> {
-    for (let batch = first; ;) {
-      await this.settle(keyId, batch);
-      const next = this.waiting.get(keyId)!;
-      if (next.length === 0) {
+  private async drain(keyId: string): Promise<void> {
+    for (;;) {
+      const batch = this.waiting.get(keyId)!;
+      if (batch.length === 0) {
         this.waiting.delete(keyId);
         return;
       }
       this.waiting.set(keyId, []);
-      batch = next;
+      await this.settle(keyId, batch);
     }
   }
 
