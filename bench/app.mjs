@@ -14,6 +14,10 @@
 //   GET /bench/guarded   ApiKeyGuard, a key without credits or limits
 //   GET /bench/credits   ApiKeyGuard, a key with remaining = 1e12 (cost 1 per call)
 //   GET /bench/limited   ApiKeyGuard, a key with a rate limit that never denies
+//   GET /bench/deferred  an experiment: ApiKeyGuard whose decision reaches Nest at the end of
+//                        the event loop's turn (the same work plus a promise and a
+//                        setImmediate), so every request read in a turn passes the guard before
+//                        any handler runs and writes; same key as guarded
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -56,6 +60,9 @@ class BenchController {
   limited() {
     return { ok: true };
   }
+  deferred() {
+    return { ok: true };
+  }
 }
 function decorateMethod(target, name, decorators) {
   const descriptor = Object.getOwnPropertyDescriptor(target.prototype, name);
@@ -67,11 +74,20 @@ class HeaderPresentGuard {
   }
 }
 Injectable()(HeaderPresentGuard);
+class DeferredApiKeyGuard extends ApiKeyGuard {
+  canActivate(context) {
+    const decided = super.canActivate(context);
+    if (typeof decided !== 'boolean') return decided;
+    return new Promise((resolve) => setImmediate(() => resolve(decided)));
+  }
+}
+Injectable()(DeferredApiKeyGuard);
 decorateMethod(BenchController, 'bare', [Get('bare')]);
 decorateMethod(BenchController, 'noop', [Get('noop'), UseGuards(HeaderPresentGuard)]);
 decorateMethod(BenchController, 'guarded', [Get('guarded'), UseGuards(ApiKeyGuard)]);
 decorateMethod(BenchController, 'credits', [Get('credits'), UseGuards(ApiKeyGuard), ApiKeyCost(1)]);
 decorateMethod(BenchController, 'limited', [Get('limited'), UseGuards(ApiKeyGuard)]);
+decorateMethod(BenchController, 'deferred', [Get('deferred'), UseGuards(DeferredApiKeyGuard)]);
 Controller('bench')(BenchController);
 
 const db = await createBenchDatabase(args.db);
@@ -112,6 +128,7 @@ const created = {
 };
 const keys = Object.fromEntries(Object.entries(created).map(([variant, { key }]) => [variant, key]));
 keys.noop = keys.guarded; // the same header, so both parse the same request
+keys.deferred = keys.guarded;
 
 const shutdown = async () => {
   await app.close();
