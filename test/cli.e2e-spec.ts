@@ -41,6 +41,9 @@ function printedKey(run: CliRun, prefix: string): string {
 // The CLI runs as a real subprocess (the built bin) on the lane's database; what it does is
 // then checked in an app on the same database. SQLite and PostgreSQL lanes (SPEC §2).
 
+/** A check that does not depend on the database: the SQLite lane runs it. */
+const sqliteOnly = lane === 'sqlite' ? it : it.skip;
+
 describe(`nest-api-keys CLI (${lane})`, () => {
   let workspace: CliWorkspace;
   let database: TestDatabase;
@@ -164,35 +167,32 @@ export const apiKeysOptions = {
   });
 
   // How the CLI reads its files does not depend on the database: one lane checks the forms.
-  (lane === 'sqlite' ? it : it.skip)(
-    '--prefix overrides the options file; options may be a default-exported (async) function',
-    async () => {
-      const options = workspace.write(
-        'options-factory.mjs',
-        `export default async () => ({ keyPrefix: 'sk_ops', pepper: ${JSON.stringify(PEPPER)} });\n`,
-      );
-      const key = printedKey(
-        await workspace.run([
-          'create-key',
-          ...ds,
-          '--options',
-          options,
-          '--prefix',
-          'sk_override',
-          '--owner',
-          'ops',
-          '--permission',
-          'reports:read',
-        ]),
+  sqliteOnly('--prefix overrides the options file; options may be a default-exported (async) function', async () => {
+    const options = workspace.write(
+      'options-factory.mjs',
+      `export default async () => ({ keyPrefix: 'sk_ops', pepper: ${JSON.stringify(PEPPER)} });\n`,
+    );
+    const key = printedKey(
+      await workspace.run([
+        'create-key',
+        ...ds,
+        '--options',
+        options,
+        '--prefix',
         'sk_override',
-      );
-      expect(await verifyInApp(key, { keyPrefix: 'sk_override', pepper: PEPPER })).toMatchObject({
-        code: 'VALID',
-        key: { permissions: ['reports:read'] },
-      });
-      expect(await verifyInApp(key, { keyPrefix: 'sk_ops', pepper: PEPPER })).toMatchObject({ code: 'MALFORMED' });
-    },
-  );
+        '--owner',
+        'ops',
+        '--permission',
+        'reports:read',
+      ]),
+      'sk_override',
+    );
+    expect(await verifyInApp(key, { keyPrefix: 'sk_override', pepper: PEPPER })).toMatchObject({
+      code: 'VALID',
+      key: { permissions: ['reports:read'] },
+    });
+    expect(await verifyInApp(key, { keyPrefix: 'sk_ops', pepper: PEPPER })).toMatchObject({ code: 'MALFORMED' });
+  });
 
   it('without --options a key is stored as plain SHA-256: a peppered app accepts it once and re-hashes it', async () => {
     const run = await workspace.run(['create-key', ...ds, '--prefix', 'sk_ops', '--owner', 'ops', '--name', 'unpeppered']);
@@ -207,28 +207,25 @@ export const apiKeysOptions = {
     });
   });
 
-  (lane === 'sqlite' ? it : it.skip)(
-    'accepts the DataSource as `dataSource`, as the only export under another name, or from a CommonJS (.cjs) file',
-    async () => {
-      const connection = connectionOf(database.options);
-      const named = workspace.writeDataSource('named.mjs', connection, 'dataSource');
-      const own = workspace.writeDataSource('own-name.mjs', connection, 'AppDataSource');
-      const commonJs = workspace.write(
-        'data-source.cjs',
-        `const { DataSource } = require('typeorm');
+  sqliteOnly('accepts the DataSource as `dataSource`, as the only export under another name, or from a CommonJS (.cjs) file', async () => {
+    const connection = connectionOf(database.options);
+    const named = workspace.writeDataSource('named.mjs', connection, 'dataSource');
+    const own = workspace.writeDataSource('own-name.mjs', connection, 'AppDataSource');
+    const commonJs = workspace.write(
+      'data-source.cjs',
+      `const { DataSource } = require('typeorm');
 const { API_KEYS_ENTITIES } = require('nest-api-keys');
 module.exports = { dataSource: new DataSource({ ...${JSON.stringify(connection)}, entities: [...API_KEYS_ENTITIES] }) };
 `,
-      );
-      const runs = await Promise.all(
-        [named, own, commonJs].map((file) => workspace.run(['create-key', '--data-source', file, '--owner', 'formats', '--name', file])),
-      );
-      const keys = runs.map((run) => printedKey(run, 'sk'));
-      for (const [i, key] of keys.entries()) {
-        expect(await verifyInApp(key, {})).toMatchObject({ code: 'VALID', key: { ownerId: 'formats', name: [named, own, commonJs][i] } });
-      }
-    },
-  );
+    );
+    const runs = await Promise.all(
+      [named, own, commonJs].map((file) => workspace.run(['create-key', '--data-source', file, '--owner', 'formats', '--name', file])),
+    );
+    const keys = runs.map((run) => printedKey(run, 'sk'));
+    for (const [i, key] of keys.entries()) {
+      expect(await verifyInApp(key, {})).toMatchObject({ code: 'VALID', key: { ownerId: 'formats', name: [named, own, commonJs][i] } });
+    }
+  });
 
   it('list-keys prints every key as a table without hashes, follows the pages to the end, filters by owner, and --json', async () => {
     // More keys than one page of the CLI's listing, stored in bulk (how they were made is not the subject).
@@ -312,7 +309,7 @@ export default { onEvent: (event) => appendFileSync(${JSON.stringify(events)}, J
   });
 
   // Arguments are refused before any database is opened: one lane checks them.
-  (lane === 'sqlite' ? it : it.skip)(
+  sqliteOnly(
     'bad arguments exit 2 with one line on stderr, nothing on stdout, and no key made',
     async () => {
       const count = await keyCount();
@@ -354,7 +351,7 @@ export default { onEvent: (event) => appendFileSync(${JSON.stringify(events)}, J
   // Files that fail to load, options the module refuses and DataSource modules without a
   // usable DataSource are refused before the CLI connects (options are checked first, then the
   // module is imported and its exports looked at; nothing is initialized): one lane checks them.
-  (lane === 'sqlite' ? it : it.skip)(
+  sqliteOnly(
     'files that do not load, or hold no usable DataSource or options, exit 1 with one line',
     async () => {
       const connection = connectionOf(database.options);
@@ -441,32 +438,29 @@ export default new DataSource({ ...${JSON.stringify(connection)}, entities: [...
   });
 
   // Help and version are printed before any file is loaded or database opened: one lane checks them.
-  (lane === 'sqlite' ? it : it.skip)(
-    '--help, per command and global, goes to stdout with status 0; --version prints the package version',
-    async () => {
-      const [global, create, list, revoke, helpWithBadArgs, version] = await Promise.all([
-        workspace.run(['--help']),
-        workspace.run(['create-key', '--help']),
-        workspace.run(['list-keys', '-h']),
-        workspace.run(['revoke-key', '--help']),
-        workspace.run(['create-key', '--bogus', '--help']),
-        workspace.run(['--version']),
-      ]);
-      for (const run of [global, create, list, revoke, helpWithBadArgs, version])
-        expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
-      expect(global.stdout).toMatch(/^Usage: nest-api-keys <command> \[options\]/);
-      for (const command of ['create-key', 'list-keys', 'revoke-key']) expect(global.stdout).toContain(`  ${command}`);
-      expect(create.stdout).toMatch(/^Usage: nest-api-keys create-key --data-source <file> --owner <id>/);
-      for (const flag of ['--owner', '--name', '--permission', '--expires-in', '--prefix', '--data-source', '--options', '--timeout']) {
-        expect(create.stdout).toContain(flag);
-      }
-      expect(list.stdout).toMatch(/^Usage: nest-api-keys list-keys/);
-      expect(list.stdout).toContain('--json');
-      expect(revoke.stdout).toMatch(/^Usage: nest-api-keys revoke-key <id>/);
-      expect(helpWithBadArgs.stdout).toBe(create.stdout);
-      expect(version.stdout).toBe(`${JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')).version}\n`);
-    },
-  );
+  sqliteOnly('--help, per command and global, goes to stdout with status 0; --version prints the package version', async () => {
+    const [global, create, list, revoke, helpWithBadArgs, version] = await Promise.all([
+      workspace.run(['--help']),
+      workspace.run(['create-key', '--help']),
+      workspace.run(['list-keys', '-h']),
+      workspace.run(['revoke-key', '--help']),
+      workspace.run(['create-key', '--bogus', '--help']),
+      workspace.run(['--version']),
+    ]);
+    for (const run of [global, create, list, revoke, helpWithBadArgs, version])
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(global.stdout).toMatch(/^Usage: nest-api-keys <command> \[options\]/);
+    for (const command of ['create-key', 'list-keys', 'revoke-key']) expect(global.stdout).toContain(`  ${command}`);
+    expect(create.stdout).toMatch(/^Usage: nest-api-keys create-key --data-source <file> --owner <id>/);
+    for (const flag of ['--owner', '--name', '--permission', '--expires-in', '--prefix', '--data-source', '--options', '--timeout']) {
+      expect(create.stdout).toContain(flag);
+    }
+    expect(list.stdout).toMatch(/^Usage: nest-api-keys list-keys/);
+    expect(list.stdout).toContain('--json');
+    expect(revoke.stdout).toMatch(/^Usage: nest-api-keys revoke-key <id>/);
+    expect(helpWithBadArgs.stdout).toBe(create.stdout);
+    expect(version.stdout).toBe(`${JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')).version}\n`);
+  });
 
   if (lane === 'sqlite') {
     it('an unreachable SQLite database exits 1 with one line and creates no file', async () => {

@@ -11,7 +11,13 @@ function fakeRow(balance: number) {
     row.balance -= cost;
     return row.balance;
   };
-  return { row, statement };
+  /** Holds every statement until the returned function is called. */
+  const hold = (): (() => void) => {
+    let open!: () => void;
+    row.gate = new Promise((resolve) => (open = resolve));
+    return open;
+  };
+  return { row, statement, hold };
 }
 
 /** Lets the batcher's promise chain move on. */
@@ -19,9 +25,8 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('SpendBatcher', () => {
   it('sends the spends that arrive while a statement runs as one statement, each answered its own balance', async () => {
-    const { row, statement } = fakeRow(100);
-    let open!: () => void;
-    row.gate = new Promise((resolve) => (open = resolve));
+    const { row, statement, hold } = fakeRow(100);
+    const open = hold();
     const batcher = new SpendBatcher(statement);
     const first = batcher.spend('k', 1, 0);
     await flush(); // its statement has started
@@ -54,9 +59,8 @@ describe('SpendBatcher', () => {
   });
 
   it('halves a batch whose total does not fit, so exactly as many as fit are admitted, in few statements', async () => {
-    const { row, statement } = fakeRow(5);
-    let open!: () => void;
-    row.gate = new Promise((resolve) => (open = resolve));
+    const { row, statement, hold } = fakeRow(5);
+    const open = hold();
     const batcher = new SpendBatcher(statement);
     const first = batcher.spend('k', 1, 0);
     await flush();
@@ -69,9 +73,8 @@ describe('SpendBatcher', () => {
   });
 
   it('with mixed costs, a spend that does not fit denies only the later ones that cost as much or more', async () => {
-    const { row, statement } = fakeRow(10);
-    let open!: () => void;
-    row.gate = new Promise((resolve) => (open = resolve));
+    const { row, statement, hold } = fakeRow(10);
+    const open = hold();
     const batcher = new SpendBatcher(statement);
     const first = batcher.spend('k', 4, 0);
     const rest = [5, 3, 1, 3, 1].map((cost) => batcher.spend('k', cost, 0));
@@ -83,9 +86,8 @@ describe('SpendBatcher', () => {
   });
 
   it('200 spends on 50 credits: exactly 50 admitted, in order, in a few dozen statements', async () => {
-    const { row, statement } = fakeRow(50);
-    let open!: () => void;
-    row.gate = new Promise((resolve) => (open = resolve));
+    const { row, statement, hold } = fakeRow(50);
+    const open = hold();
     const batcher = new SpendBatcher(statement);
     const answers = Array.from({ length: 200 }, () => batcher.spend('k', 1, 0));
     open();
@@ -96,9 +98,8 @@ describe('SpendBatcher', () => {
   });
 
   it('keeps keys apart: a busy key does not hold back another', async () => {
-    const { row, statement } = fakeRow(100);
-    let open!: () => void;
-    row.gate = new Promise((resolve) => (open = resolve));
+    const { statement, hold } = fakeRow(100);
+    const open = hold();
     const calls: string[] = [];
     const batcher = new SpendBatcher((keyId, cost) => {
       calls.push(keyId);
@@ -114,9 +115,8 @@ describe('SpendBatcher', () => {
   });
 
   it('rejects every spend of a batch whose statement failed, and the next batch runs', async () => {
-    const { row, statement } = fakeRow(100);
-    let open!: () => void;
-    row.gate = new Promise((resolve) => (open = resolve));
+    const { row, statement, hold } = fakeRow(100);
+    const open = hold();
     row.fail = new Error('connection lost');
     const batcher = new SpendBatcher(statement);
     const answers = [1, 1, 1].map((cost) => batcher.spend('k', cost, 0).catch((error: Error) => error.message));
