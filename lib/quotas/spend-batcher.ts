@@ -12,22 +12,24 @@ interface Waiter {
  * Concurrent spends of one key on this instance, combined. Every spend of a key is one
  * conditional UPDATE of the same row, so the database runs them one at a time (each waits for
  * the row lock and the commit before it): a busy key is bound by round trips, not by work.
- * While a key's statement runs, the spends that arrive wait; then they go as ONE statement for
- * their total cost. The first spend of an idle key waits for the end of the event loop's turn,
- * so the spends of every request read in that turn join it: on SQLite a statement runs
- * synchronously, and one started at once would end before another spend could arrive (one
- * write transaction per request). All or nothing: when the total does not fit, the first half goes as one
- * statement, then the rest, halving again where a part does not fit, so N concurrent spends on
- * R credits admit exactly as many as fit, in arrival order, in about 2·log2(N) statements
- * (one statement per spend, side by side, queued N statements on the row lock and the pool:
- * under load they passed the store deadline). A spend that does not fit on its own denies the
- * later spends of the batch that cost as much or more without a statement: the balance was
- * below their cost when they were all waiting. Each admitted caller gets the balance it would
- * have seen had the spends run one after another.
+ *
+ * The first spend of an idle key waits for the end of the event loop's turn, so the spends of
+ * every request read in that turn join it (on SQLite a statement runs synchronously: started at
+ * once, it would end before another spend could arrive, a write transaction per request). The
+ * spends that arrive while a statement runs wait for it. Each batch goes as ONE statement for
+ * its total cost.
+ *
+ * All or nothing: when the total does not fit, the first half goes as one statement, then the
+ * rest, halving again where a part does not fit, so N spends on R credits admit exactly as many
+ * as fit, in arrival order, in about 2·log2(N) statements (one statement per spend queued N of
+ * them on the row lock and the pool, and under load they passed the store deadline). A spend
+ * that does not fit on its own denies, without a statement, the later spends of the batch that
+ * cost as much or more: the balance was below their cost while they all waited. Each admitted
+ * caller gets the balance it would have seen had the spends run one after another.
  * @internal
  */
 export class SpendBatcher {
-  /** Keys with a statement running, and the spends waiting for it to end. */
+  /** Keys with a batch waiting for its turn or a statement running, and the spends waiting. */
   private readonly waiting = new Map<string, Waiter[]>();
 
   constructor(private readonly statement: SpendStatement) {}
